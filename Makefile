@@ -1,0 +1,74 @@
+# User-facing commands. Everything builds with CMake under build/.
+#   make demo    install what is missing, build, run the demonstration
+#   make check   install what is missing, build with sanitizers, run every test
+#   make bench   build optimised and print the benchmark figures
+#   make fuzz    fuzz every parser for FUZZ_SECONDS each
+
+BUILD        ?= build
+FUZZ_SECONDS ?= 60
+CMAKE_GEN    := -G Ninja
+
+RELEASE_DIR := $(BUILD)/release
+CHECK_DIR   := $(BUILD)/check
+FUZZ_DIR    := $(BUILD)/fuzz
+
+.PHONY: all deps demo check check-unit check-fuzz bench fuzz clean
+
+all: $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR)
+
+deps:
+	@scripts/install-deps
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCLOGIN_BUILD_TESTS=OFF
+
+demo: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR)
+	$(RELEASE_DIR)/clogin-cookie demo
+
+# Unit, interop and packaging tests under ASan+UBSan, then every fuzz
+# corpus and regression input replayed through the libFuzzer builds.
+check: deps
+	$(MAKE) check-unit check-fuzz
+
+check-unit:
+	cmake -S . -B $(CHECK_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCLOGIN_SANITIZE=ON
+	cmake --build $(CHECK_DIR)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(CHECK_DIR) --output-on-failure -j2
+
+$(FUZZ_DIR)/build.ninja:
+	CC=clang cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCLOGIN_FUZZ=ON -DCLOGIN_SANITIZE=ON -DCLOGIN_BUILD_TESTS=OFF \
+	  -DCLOGIN_BUILD_BENCH=OFF -DCLOGIN_BUILD_TOOLS=OFF \
+	  -DCMAKE_C_FLAGS=-fsanitize=fuzzer-no-link
+
+check-fuzz: $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR)
+	ctest --test-dir $(FUZZ_DIR) --output-on-failure -j2
+
+# New inputs go to build/fuzz/work/NAME; crashes to build/fuzz/crash-NAME-*.
+# Keep a crash as a regression input by copying it to fuzz/regressions/NAME/.
+fuzz: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR)
+	@set -e; for f in $(FUZZ_DIR)/fuzz/fuzz_*; do \
+	  name=$$(basename $$f); short=$${name#fuzz_}; \
+	  mkdir -p $(FUZZ_DIR)/work/$$short; \
+	  echo "== $$name for $(FUZZ_SECONDS)s"; \
+	  if ! $$f $(FUZZ_DIR)/work/$$short fuzz/corpus/$$short \
+	      -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	      -artifact_prefix=$(FUZZ_DIR)/crash-$$short- > $(FUZZ_DIR)/$$short.log 2>&1; then \
+	    tail -n 60 $(FUZZ_DIR)/$$short.log; echo "$$name FOUND A CRASH"; exit 1; \
+	  fi; \
+	  grep -E "stat::number_of_executed_units|stat::new_units_added" $(FUZZ_DIR)/$$short.log; \
+	done
+
+bench: deps
+	scripts/install-deps bench
+	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCLOGIN_BUILD_TESTS=OFF
+	cmake --build $(RELEASE_DIR)
+	@for b in $(RELEASE_DIR)/bench/bench_*; do $$b; done
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,29 @@
+/* Shared by the fuzz targets: one signer for the whole run, made from the
+ * key the seed corpora were minted with (by Flask, see gen-seeds.py). */
+#ifndef CLOGIN_FUZZ_COMMON_H
+#define CLOGIN_FUZZ_COMMON_H
+
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FUZZ_SECRET "fuzz-secret"
+#define FUZZ_NOW 1764366010 /* just after the seeds' timestamp */
+
+static clogin_signer *fuzz_signer(void) {
+    static clogin_signer *signer;
+    if (!signer) {
+        clogin_key fallback = {"old-fuzz-secret", 15};
+        clogin_signer_options o = {0};
+        o.secret_key.data = FUZZ_SECRET;
+        o.secret_key.len = strlen(FUZZ_SECRET);
+        o.fallback_keys = &fallback;
+        o.fallback_key_count = 1;
+        if (clogin_signer_new(&signer, &o) != CLOGIN_OK)
+            abort();
+    }
+    return signer;
+}
+
+#endif

@@ -1,0 +1,394 @@
+/*
+ * clogin: user session management for C web servers, compatible with
+ * Flask and Flask-Login cookies.
+ *
+ * This header is the whole public API. Conventions:
+ *  - Functions that can fail return a clogin_status; CLOGIN_OK is 0 and
+ *    clogin_strerror() names every other value.
+ *  - Memory the library hands out (strings, sessions) is released with the
+ *    matching *_free function or clogin_free(); nothing is ever owned by a
+ *    static buffer, so every function is safe to call from any thread.
+ *  - Objects marked "immutable" may be shared by any number of threads once
+ *    created.
+ *  - Lengths are explicit: network input is never assumed NUL-terminated.
+ */
+#ifndef CLOGIN_H
+#define CLOGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define CLOGIN_API __attribute__((visibility("default")))
+#else
+#define CLOGIN_API
+#endif
+
+#define CLOGIN_VERSION_MAJOR 0
+#define CLOGIN_VERSION_MINOR 1
+#define CLOGIN_VERSION_PATCH 0
+#define CLOGIN_VERSION_STRING "0.1.0"
+
+/* The library's version, e.g. "0.1.0" (may differ from the header's). */
+CLOGIN_API const char *clogin_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------ */
+typedef enum clogin_status {
+    CLOGIN_OK = 0,
+    CLOGIN_EINVAL,      /* invalid argument (a programming error) */
+    CLOGIN_ENOMEM,      /* out of memory */
+    CLOGIN_ENOKEY,      /* the secret key is missing or empty */
+    CLOGIN_ECRYPTO,     /* the crypto library failed */
+    CLOGIN_ETOOLARGE,   /* input longer than the configured limit */
+    CLOGIN_EMALFORMED,  /* not of the expected shape (missing separators...) */
+    CLOGIN_EBASE64,     /* invalid base64 */
+    CLOGIN_EBADSIG,     /* signature does not match any key */
+    CLOGIN_EEXPIRED,    /* signature older than the maximum age */
+    CLOGIN_EFUTURE,     /* timestamp later than now */
+    CLOGIN_ETIMESTAMP,  /* timestamp absurd (empty, too long, zero) */
+    CLOGIN_EZLIB,       /* compressed payload does not inflate */
+    CLOGIN_EZBOMB,      /* payload inflates past the decompressed-size limit */
+    CLOGIN_EUTF8,       /* invalid UTF-8 */
+    CLOGIN_EJSON,       /* invalid JSON, or not a JSON object */
+    CLOGIN_EDEPTH,      /* JSON nested deeper than the configured limit */
+    CLOGIN_ECOOKIE,     /* a cookie name, value or attribute cannot be sent */
+    CLOGIN_ENOTFOUND,   /* no such key or cookie */
+    CLOGIN_ETYPE        /* the value exists but has another type */
+} clogin_status;
+
+/* A short English description of a status, never NULL. */
+CLOGIN_API const char *clogin_strerror(clogin_status status);
+
+/* A stable identifier such as "CLOGIN_EBADSIG", never NULL. */
+CLOGIN_API const char *clogin_status_name(clogin_status status);
+
+/* Release memory returned by the library (strings). NULL is ignored. */
+CLOGIN_API void clogin_free(void *ptr);
+
+/* ------------------------------------------------------------------------
+ * Signer: the secret key material, immutable once created.
+ *
+ * Holds the current secret key (used to sign), any number of fallback keys
+ * (also accepted when verifying: key rotation), the itsdangerous salt and
+ * digest, and the limits applied to incoming cookies. Algorithms are fetched
+ * and keys derived once here, so signing and verifying never repeat that
+ * work. A signer is immutable and may be shared by all threads.
+ * ------------------------------------------------------------------------ */
+typedef struct clogin_signer clogin_signer;
+
+typedef enum clogin_digest {
+    CLOGIN_DIGEST_SHA1 = 0, /* Flask's default for the session cookie */
+    CLOGIN_DIGEST_SHA256,
+    CLOGIN_DIGEST_SHA512
+} clogin_digest;
+
+typedef struct clogin_key {
+    const void *data;
+    size_t len;
+} clogin_key;
+
+typedef struct clogin_signer_options {
+    clogin_key secret_key;          /* required, non-empty (Flask SECRET_KEY) */
+    const clogin_key *fallback_keys;/* Flask 3.1 SECRET_KEY_FALLBACKS */
+    size_t fallback_key_count;
+    const char *salt;               /* NULL: "cookie-session" */
+    clogin_digest digest;           /* default SHA1, as Flask */
+    int64_t max_age;                /* seconds; 0: 31 days, like
+                                       PERMANENT_SESSION_LIFETIME; < 0: no
+                                       limit (a timestamp in the future is
+                                       refused all the same) */
+    size_t max_cookie_size;         /* bytes of a cookie value; 0: 4096 */
+    size_t max_decompressed_size;   /* bytes of inflated JSON; 0: 65536 */
+    int max_json_depth;             /* nesting of arrays/objects; 0: 32 */
+} clogin_signer_options;
+
+/* Create a signer. Copies every key and string; opts may be freed after. */
+CLOGIN_API clogin_status clogin_signer_new(clogin_signer **out,
+                                           const clogin_signer_options *opts);
+CLOGIN_API void clogin_signer_free(clogin_signer *signer);
+
+/* ------------------------------------------------------------------------
+ * Session: the data of a Flask session, a JSON object.
+ *
+ * Values are kept in Flask's wire form, so a session written by Flask keeps
+ * every value across a read-modify-write in C, including Flask's tagged
+ * values: {" t": [...]} tuple, {" b": "base64"} bytes, {" m": "..."} Markup,
+ * {" u": "hex"} UUID, {" d": "HTTP date"} datetime, {" di": {...}} a dict
+ * whose only key is a tag. Typed helpers below read and write the common
+ * ones. A session is not thread-safe; it belongs to one request.
+ * ------------------------------------------------------------------------ */
+typedef struct clogin_session clogin_session;
+
+CLOGIN_API clogin_status clogin_session_new(clogin_session **out);
+CLOGIN_API void clogin_session_free(clogin_session *session);
+
+/* Parse a session from JSON text (Flask's wire form, a JSON object). The
+ * text must be valid UTF-8 and nest at most max_depth levels (0: 32). */
+CLOGIN_API clogin_status clogin_session_from_json(clogin_session **out,
+                                                  const char *json, size_t len,
+                                                  int max_depth);
+
+/* Serialize exactly as Flask does: compact, keys sorted, non-ASCII escaped
+ * as \uXXXX, floats in Python's shortest repr. *out is NUL-terminated and
+ * released with clogin_free(); *out_len may be NULL. */
+CLOGIN_API clogin_status clogin_session_to_json(const clogin_session *session,
+                                                char **out, size_t *out_len);
+
+/* Number of keys; whether the session was changed since it was created,
+ * decoded or marked clean. */
+CLOGIN_API size_t clogin_session_count(const clogin_session *session);
+CLOGIN_API int clogin_session_modified(const clogin_session *session);
+CLOGIN_API void clogin_session_mark_clean(clogin_session *session);
+
+/* Key names, in sorted order: index from 0 to count-1. NULL past the end. */
+CLOGIN_API const char *clogin_session_key(const clogin_session *session,
+                                          size_t index);
+
+CLOGIN_API int clogin_session_has(const clogin_session *session,
+                                  const char *key);
+/* CLOGIN_ENOTFOUND when absent. */
+CLOGIN_API clogin_status clogin_session_remove(clogin_session *session,
+                                               const char *key);
+CLOGIN_API void clogin_session_clear(clogin_session *session);
+
+/* Typed getters return CLOGIN_ENOTFOUND when the key is absent and
+ * CLOGIN_ETYPE when the value has another JSON type. A returned string
+ * points into the session and stays valid until the key is changed. */
+CLOGIN_API clogin_status clogin_session_get_string(
+    const clogin_session *session, const char *key, const char **value,
+    size_t *len);
+CLOGIN_API clogin_status clogin_session_get_bool(const clogin_session *session,
+                                                 const char *key, int *value);
+/* Integers, and reals with an integral value (Python's 3600.0). */
+CLOGIN_API clogin_status clogin_session_get_int(const clogin_session *session,
+                                                const char *key,
+                                                int64_t *value);
+CLOGIN_API clogin_status clogin_session_get_real(
+    const clogin_session *session, const char *key, double *value);
+
+/* Setters copy their arguments. Strings must be valid UTF-8. */
+CLOGIN_API clogin_status clogin_session_set_string(clogin_session *session,
+                                                   const char *key,
+                                                   const char *value,
+                                                   size_t len);
+CLOGIN_API clogin_status clogin_session_set_bool(clogin_session *session,
+                                                 const char *key, int value);
+CLOGIN_API clogin_status clogin_session_set_int(clogin_session *session,
+                                                const char *key,
+                                                int64_t value);
+CLOGIN_API clogin_status clogin_session_set_real(clogin_session *session,
+                                                 const char *key,
+                                                 double value);
+
+/* Any value as JSON text in Flask's wire form (tags included), for values
+ * the typed helpers do not cover. get returns a string to clogin_free(). */
+CLOGIN_API clogin_status clogin_session_get_json(const clogin_session *session,
+                                                 const char *key, char **json);
+CLOGIN_API clogin_status clogin_session_set_json(clogin_session *session,
+                                                 const char *key,
+                                                 const char *json, size_t len);
+
+/* Tagged values. bytes: {" b": base64}; the getter's *data is released
+ * with clogin_free(). datetime: {" d": "Sun, 06 Nov 1994 08:49:37 GMT"},
+ * as seconds since the epoch, UTC. uuid: {" u": "32 hex digits"}. markup:
+ * {" m": "html"}. */
+CLOGIN_API clogin_status clogin_session_get_bytes(
+    const clogin_session *session, const char *key, uint8_t **data,
+    size_t *len);
+CLOGIN_API clogin_status clogin_session_set_bytes(clogin_session *session,
+                                                  const char *key,
+                                                  const void *data,
+                                                  size_t len);
+CLOGIN_API clogin_status clogin_session_get_datetime(
+    const clogin_session *session, const char *key, int64_t *epoch_seconds);
+CLOGIN_API clogin_status clogin_session_set_datetime(clogin_session *session,
+                                                     const char *key,
+                                                     int64_t epoch_seconds);
+CLOGIN_API clogin_status clogin_session_get_uuid(const clogin_session *session,
+                                                 const char *key,
+                                                 uint8_t uuid[16]);
+CLOGIN_API clogin_status clogin_session_set_uuid(clogin_session *session,
+                                                 const char *key,
+                                                 const uint8_t uuid[16]);
+CLOGIN_API clogin_status clogin_session_set_markup(clogin_session *session,
+                                                   const char *key,
+                                                   const char *html,
+                                                   size_t len);
+
+/* Flashed messages, stored as Flask's flash() does: a list under
+ * "_flashes" of {" t": [category, message]}. */
+CLOGIN_API clogin_status clogin_session_flash(clogin_session *session,
+                                             const char *category,
+                                             const char *message);
+/* Number of flashed messages waiting, and the index-th of them (pointers
+ * into the session, valid until the session changes). */
+CLOGIN_API size_t clogin_session_flash_count(const clogin_session *session);
+CLOGIN_API clogin_status clogin_session_flash_get(
+    const clogin_session *session, size_t index, const char **category,
+    const char **message);
+/* Remove every flashed message (what get_flashed_messages() does). */
+CLOGIN_API void clogin_session_flash_clear(clogin_session *session);
+
+/* ------------------------------------------------------------------------
+ * Session cookie (Flask SecureCookieSessionInterface / itsdangerous)
+ * ------------------------------------------------------------------------ */
+
+/* Sign a session as Flask would at time `now` (seconds since the epoch).
+ * *out is NUL-terminated, released with clogin_free(). */
+CLOGIN_API clogin_status clogin_session_cookie_encode(
+    const clogin_signer *signer, const clogin_session *session, int64_t now,
+    char **out, size_t *out_len);
+
+/* What a successful decode learned besides the data. */
+typedef struct clogin_cookie_info {
+    int64_t timestamp;  /* when the cookie was signed */
+    int key_index;      /* 0: current key; n: fallback key n-1 */
+    int compressed;     /* the payload was zlib-compressed */
+} clogin_cookie_info;
+
+/* Verify and decode a session cookie value at time `now`. On any failure
+ * *out is NULL and the status says which check failed. info may be NULL. */
+CLOGIN_API clogin_status clogin_session_cookie_decode(
+    const clogin_signer *signer, const char *value, size_t len, int64_t now,
+    clogin_session **out, clogin_cookie_info *info);
+
+/* ------------------------------------------------------------------------
+ * Remember cookie (Flask-Login) and session identifier
+ * ------------------------------------------------------------------------ */
+
+/* "USER_ID|hex(HMAC-SHA512(secret, USER_ID))", signed with the current key.
+ * *out is released with clogin_free(). */
+CLOGIN_API clogin_status clogin_remember_encode(const clogin_signer *signer,
+                                                const char *user_id,
+                                                size_t len, char **out,
+                                                size_t *out_len);
+
+/* Verify against the current key and every fallback key (Flask-Login
+ * checks only the current one). *user_id is released with clogin_free();
+ * key_index (may be NULL) says which key matched. */
+CLOGIN_API clogin_status clogin_remember_decode(const clogin_signer *signer,
+                                                const char *value, size_t len,
+                                                char **user_id,
+                                                size_t *user_id_len,
+                                                int *key_index);
+
+/* Flask-Login's session identifier, byte for byte: lowercase hex SHA-512
+ * of f"{addr}|{user_agent}" where Flask-Login formats both as Python bytes
+ * ("b'127.0.0.1'|b'Mozilla/5.0'"), and None when absent. Pass the client
+ * address as your server sees it (Flask-Login takes the first entry of
+ * X-Forwarded-For when present: only do that behind a trusted proxy) and
+ * the User-Agent header bytes as received, or NULL when absent. out gets
+ * 128 hex digits and a NUL. */
+#define CLOGIN_SESSION_ID_LEN 128
+CLOGIN_API clogin_status clogin_session_identifier(
+    const char *remote_addr, const char *user_agent,
+    char out[CLOGIN_SESSION_ID_LEN + 1]);
+
+/* ------------------------------------------------------------------------
+ * Cookie headers
+ * ------------------------------------------------------------------------ */
+
+/* Find a cookie in a Cookie request header (RFC 6265, tolerant as Werkzeug
+ * is: extra spaces, empty values, values in double quotes (unquoted, with
+ * Werkzeug's backslash escapes), pairs without '='). When a name repeats,
+ * the first wins, as browsers send the most specific cookie first. The
+ * value is not NUL-terminated: it points into the header unless it had to
+ * be unescaped, and then it is written into buf (buf may be NULL when
+ * buf_size is 0). CLOGIN_ENOTFOUND when absent; CLOGIN_ETOOLARGE when an
+ * unescaped value does not fit in buf_size bytes. */
+CLOGIN_API clogin_status clogin_cookie_find(const char *header, size_t len,
+                                            const char *name,
+                                            const char **value,
+                                            size_t *value_len, char *buf,
+                                            size_t buf_size);
+
+/* Iterate over every name=value pair of a Cookie header. Start with
+ * *pos = 0; returns CLOGIN_ENOTFOUND at the end. Values are raw (quotes
+ * kept). */
+CLOGIN_API clogin_status clogin_cookie_next(const char *header, size_t len,
+                                            size_t *pos, const char **name,
+                                            size_t *name_len,
+                                            const char **value,
+                                            size_t *value_len);
+
+typedef enum clogin_samesite {
+    CLOGIN_SAMESITE_UNSET = 0,  /* attribute omitted */
+    CLOGIN_SAMESITE_LAX,
+    CLOGIN_SAMESITE_STRICT,
+    CLOGIN_SAMESITE_NONE
+} clogin_samesite;
+
+typedef struct clogin_cookie_attrs {
+    const char *domain;     /* NULL: host-only */
+    const char *path;       /* NULL: omitted */
+    int64_t expires;        /* seconds since the epoch; 0: omitted (a cookie
+                               can only expire at the epoch through delete) */
+    int64_t max_age;        /* seconds; -1: omitted */
+    int secure;
+    int http_only;
+    clogin_samesite same_site;
+} clogin_cookie_attrs;
+
+/* Default attributes: path "/", no expiry (a browser-session cookie). */
+#define CLOGIN_COOKIE_ATTRS_INIT \
+    { NULL, "/", 0, -1, 0, 0, CLOGIN_SAMESITE_UNSET }
+
+/* Write the value of a Set-Cookie header ("name=value; Expires=...") with
+ * the attributes in Werkzeug's order. The name must be an RFC 6265 token
+ * and the value cookie-octets (or empty); domain and path must not contain
+ * ';' or control characters; SameSite=None requires secure. Anything that
+ * cannot be sent is CLOGIN_ECOOKIE, never a broken header; NULL arguments,
+ * max_age < -1, expires < 0 or past year 9999 are CLOGIN_EINVAL. attrs may
+ * be NULL (CLOGIN_COOKIE_ATTRS_INIT). On failure *out is NULL. *out is
+ * released with clogin_free(). */
+CLOGIN_API clogin_status clogin_set_cookie_format(
+    const char *name, const char *value, size_t value_len,
+    const clogin_cookie_attrs *attrs, char **out, size_t *out_len);
+
+/* A Set-Cookie value that deletes the cookie (empty value, Expires in 1970,
+ * Max-Age=0), with the domain, path, Secure, HttpOnly and SameSite it was
+ * set with (as Flask does); attrs' expires and max_age are ignored. */
+CLOGIN_API clogin_status clogin_set_cookie_delete(
+    const char *name, const clogin_cookie_attrs *attrs, char **out,
+    size_t *out_len);
+
+/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), 29 chars plus NUL, for
+ * years 1 to 9999 (CLOGIN_EINVAL outside), as Flask's http_date() writes. */
+#define CLOGIN_HTTP_DATE_LEN 29
+CLOGIN_API clogin_status clogin_http_date_format(
+    int64_t epoch_seconds, char out[CLOGIN_HTTP_DATE_LEN + 1]);
+/* Parse an IMF-fixdate (also accepted by Werkzeug/Flask as " d" values). */
+CLOGIN_API clogin_status clogin_http_date_parse(const char *text, size_t len,
+                                                int64_t *epoch_seconds);
+
+/* ------------------------------------------------------------------------
+ * Encoding and crypto utilities
+ * ------------------------------------------------------------------------ */
+
+/* base64url without padding. Encoded length of n bytes: */
+#define CLOGIN_B64URL_LEN(n) (((n) / 3) * 4 + ((n) % 3 ? (n) % 3 + 1 : 0))
+/* out needs CLOGIN_B64URL_LEN(len) + 1 bytes; NUL-terminated. Returns the
+ * length written. */
+CLOGIN_API size_t clogin_b64url_encode(const void *data, size_t len,
+                                       char *out);
+/* Strict: only A-Z a-z 0-9 - _, no padding, no impossible length, unused
+ * trailing bits zero. out needs len * 3 / 4 bytes. */
+CLOGIN_API clogin_status clogin_b64url_decode(const char *text, size_t len,
+                                              uint8_t *out, size_t *out_len);
+
+/* Constant-time comparison: 1 when equal. Time depends only on len. */
+CLOGIN_API int clogin_ct_equal(const void *a, const void *b, size_t len);
+
+/* Bytes from the operating system's CSPRNG (through OpenSSL). */
+CLOGIN_API clogin_status clogin_random_bytes(void *out, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* CLOGIN_H */

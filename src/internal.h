@@ -1,0 +1,89 @@
+/* Internal interfaces shared between clogin's source files. Everything here
+ * is prefixed clogin__ and hidden from the shared library's exports. */
+#ifndef CLOGIN_INTERNAL_H
+#define CLOGIN_INTERNAL_H
+
+#include "clogin.h"
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+
+/* ---- growable byte buffer ---- */
+typedef struct clogin__buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    int failed; /* an allocation failed; later appends are ignored */
+} clogin__buf;
+
+void clogin__buf_append(clogin__buf *b, const void *data, size_t len);
+void clogin__buf_putc(clogin__buf *b, char c);
+void clogin__buf_free(clogin__buf *b);
+/* NUL-terminate and hand the data over; CLOGIN_ENOMEM if anything failed. */
+clogin_status clogin__buf_finish(clogin__buf *b, char **out, size_t *out_len);
+
+/* ---- crypto (OpenSSL 3) ---- */
+#define CLOGIN__MAX_MAC 64
+
+/* An HMAC context with its key already set; compute() duplicates it, so the
+ * algorithm is never fetched nor the key re-processed per use. */
+typedef struct clogin__mac {
+    EVP_MAC_CTX *ctx;
+    size_t size;
+} clogin__mac;
+
+clogin_status clogin__mac_init(clogin__mac *m, const char *digest,
+                               const void *key, size_t key_len);
+void clogin__mac_free(clogin__mac *m);
+clogin_status clogin__mac_compute(const clogin__mac *m, const void *data,
+                                  size_t len, uint8_t out[CLOGIN__MAX_MAC]);
+/* A second part appended to the message without copying it first. */
+clogin_status clogin__mac_compute2(const clogin__mac *m, const void *a,
+                                   size_t a_len, const void *b, size_t b_len,
+                                   uint8_t out[CLOGIN__MAX_MAC]);
+void clogin__hex(const uint8_t *data, size_t len, char *out);
+
+/* ---- standard base64 with padding (Flask's " b" tag) ---- */
+size_t clogin__b64std_encode(const void *data, size_t len, char *out);
+clogin_status clogin__b64std_decode(const char *text, size_t len, uint8_t *out,
+                                    size_t *out_len);
+
+/* ---- signer ---- */
+struct clogin_signer {
+    size_t key_count;          /* current key + fallbacks */
+    clogin__mac *session_macs; /* keyed with the itsdangerous-derived keys */
+    clogin__mac *remember_macs;/* HMAC-SHA512 keyed with the raw secrets */
+    size_t sig_len;            /* bytes of a session signature */
+    int64_t max_age;
+    size_t max_cookie_size;
+    size_t max_decompressed_size;
+    int max_json_depth;
+};
+
+/* ---- JSON ---- */
+#define CLOGIN__DEFAULT_JSON_DEPTH 32
+
+/* Parse UTF-8 JSON text into a jansson value with a nesting limit (0: the
+ * default); an object unless any_type. */
+clogin_status clogin__json_parse(const char *text, size_t len, int max_depth,
+                                 int any_type, json_t **out);
+/* Serialize as Python's json.dumps(sort_keys=True, ensure_ascii=True,
+ * separators=(",", ":")), which is what Flask writes into its cookies. */
+void clogin__json_dump(const json_t *value, clogin__buf *out);
+
+struct clogin_session {
+    json_t *root; /* always a JSON object */
+    int modified;
+};
+
+/* Wrap an object (takes the reference). */
+clogin_status clogin__session_wrap(json_t *root, clogin_session **out);
+/* Set a value (takes the reference, even on failure) and mark modified. */
+clogin_status clogin__session_put(clogin_session *s, const char *key,
+                                  json_t *value);
+/* The value of a single-key tagged object {tag: value}, or NULL. */
+json_t *clogin__tagged(const json_t *value, const char *tag);
+int clogin__utf8_valid(const char *s, size_t len);
+
+#endif
