@@ -44,6 +44,11 @@ clogin_status clogin__mac_compute2(const clogin__mac *m, const void *a,
                                    uint8_t out[CLOGIN__MAX_MAC]);
 void clogin__hex(const uint8_t *data, size_t len, char *out);
 
+/* ---- zlib, byte-identical to Python's zlib.compress() ---- */
+/* Compress into out (cap bytes); CLOGIN_ETOOLARGE if it does not fit. */
+clogin_status clogin__compress(const void *in, size_t len, uint8_t *out,
+                               size_t cap, size_t *out_len);
+
 /* ---- standard base64 with padding (Flask's " b" tag) ---- */
 size_t clogin__b64std_encode(const void *data, size_t len, char *out);
 clogin_status clogin__b64std_decode(const char *text, size_t len, uint8_t *out,
@@ -54,12 +59,19 @@ struct clogin_signer {
     size_t key_count;          /* current key + fallbacks */
     clogin__mac *session_macs; /* keyed with the itsdangerous-derived keys */
     clogin__mac *remember_macs;/* HMAC-SHA512 keyed with the raw secrets */
+    EVP_MD *sha512;            /* fetched once, for session identifiers */
     size_t sig_len;            /* bytes of a session signature */
     int64_t max_age;
     size_t max_cookie_size;
     size_t max_decompressed_size;
     int max_json_depth;
 };
+
+/* clogin_session_identifier() with a prefetched SHA-512 (NULL: fetch). */
+clogin_status clogin__session_identifier(const EVP_MD *sha512,
+                                         const char *remote_addr,
+                                         const char *user_agent,
+                                         char out[CLOGIN_SESSION_ID_LEN + 1]);
 
 /* ---- JSON ---- */
 #define CLOGIN__DEFAULT_JSON_DEPTH 32

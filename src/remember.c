@@ -79,70 +79,77 @@ clogin_status clogin_remember_decode(const clogin_signer *signer,
 /* Flask-Login builds the identifier as f"{addr}|{user_agent}" where both
  * are Python bytes objects (or None), so what is hashed is their repr:
  * "b'127.0.0.1'|b'Mozilla/5.0 ...'". The header arrived as latin-1 text and
- * was encoded as UTF-8 first, so each byte >= 0x80 becomes two. */
-static void py_bytes_repr(clogin__buf *b, const char *text) {
+ * was encoded as UTF-8 first, so each byte >= 0x80 becomes two, and both
+ * are then written as \xNN. Writes at most 8 * strlen(text) + 3 bytes. */
+static size_t py_bytes_repr(char *out, const char *text) {
+    static const char hex[] = "0123456789abcdef";
     if (!text) {
-        clogin__buf_append(b, "None", 4);
-        return;
+        memcpy(out, "None", 4);
+        return 4;
     }
-    clogin__buf utf8 = {0};
+    /* repr() switches to double quotes for a ' when there is no " */
+    char quote = strchr(text, '\'') && !strchr(text, '"') ? '"' : '\'';
+    size_t n = 0;
+    out[n++] = 'b';
+    out[n++] = quote;
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
-        if (*p < 0x80) {
-            clogin__buf_putc(&utf8, (char)*p);
-        } else {
-            clogin__buf_putc(&utf8, (char)(0xC0 | (*p >> 6)));
-            clogin__buf_putc(&utf8, (char)(0x80 | (*p & 0x3F)));
-        }
-    }
-    char quote = '\'';
-    if (utf8.len && memchr(utf8.data, '\'', utf8.len) &&
-        !memchr(utf8.data, '"', utf8.len))
-        quote = '"';
-    clogin__buf_putc(b, 'b');
-    clogin__buf_putc(b, quote);
-    for (size_t i = 0; i < utf8.len; i++) {
-        unsigned char c = (unsigned char)utf8.data[i];
-        char esc[4];
-        if (c == quote || c == '\\') {
-            esc[0] = '\\', esc[1] = (char)c;
-            clogin__buf_append(b, esc, 2);
+        unsigned char c = *p;
+        if (c >= 0x80) {
+            unsigned char utf8[2] = {(unsigned char)(0xC0 | (c >> 6)),
+                                     (unsigned char)(0x80 | (c & 0x3F))};
+            for (int k = 0; k < 2; k++) {
+                out[n++] = '\\', out[n++] = 'x';
+                out[n++] = hex[utf8[k] >> 4], out[n++] = hex[utf8[k] & 15];
+            }
+        } else if (c == quote || c == '\\') {
+            out[n++] = '\\', out[n++] = (char)c;
         } else if (c == '\t' || c == '\n' || c == '\r') {
-            esc[0] = '\\', esc[1] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
-            clogin__buf_append(b, esc, 2);
-        } else if (c < 0x20 || c >= 0x7F) {
-            static const char hex[] = "0123456789abcdef";
-            esc[0] = '\\', esc[1] = 'x', esc[2] = hex[c >> 4], esc[3] = hex[c & 15];
-            clogin__buf_append(b, esc, 4);
+            out[n++] = '\\', out[n++] = c == '\t' ? 't' : c == '\n' ? 'n' : 'r';
+        } else if (c < 0x20 || c == 0x7F) {
+            out[n++] = '\\', out[n++] = 'x';
+            out[n++] = hex[c >> 4], out[n++] = hex[c & 15];
         } else {
-            clogin__buf_putc(b, (char)c);
+            out[n++] = (char)c;
         }
     }
-    clogin__buf_putc(b, quote);
-    if (utf8.failed)
-        b->failed = 1;
-    clogin__buf_free(&utf8);
+    out[n++] = quote;
+    return n;
 }
 
-clogin_status clogin_session_identifier(const char *remote_addr,
-                                        const char *user_agent,
-                                        char out[CLOGIN_SESSION_ID_LEN + 1]) {
+clogin_status clogin__session_identifier(const EVP_MD *sha512,
+                                         const char *remote_addr,
+                                         const char *user_agent,
+                                         char out[CLOGIN_SESSION_ID_LEN + 1]) {
     if (!out)
         return CLOGIN_EINVAL;
-    clogin__buf base = {0};
-    py_bytes_repr(&base, remote_addr);
-    clogin__buf_putc(&base, '|');
-    py_bytes_repr(&base, user_agent);
-    if (base.failed) {
-        clogin__buf_free(&base);
+    size_t a = remote_addr ? strlen(remote_addr) : 0;
+    size_t u = user_agent ? strlen(user_agent) : 0;
+    if (a > SIZE_MAX / 32 || u > SIZE_MAX / 32)
+        return CLOGIN_ETOOLARGE;
+    size_t need = 8 * (a + u) + 16;
+    char stack[1024];
+    char *base = need <= sizeof stack ? stack : malloc(need);
+    if (!base)
         return CLOGIN_ENOMEM;
-    }
+    size_t n = py_bytes_repr(base, remote_addr);
+    base[n++] = '|';
+    n += py_bytes_repr(base + n, user_agent);
     uint8_t digest[64];
-    unsigned int n = 0;
-    int ok = EVP_Digest(base.data, base.len, digest, &n, EVP_sha512(), NULL) &&
-             n == 64;
-    clogin__buf_free(&base);
+    unsigned int dn = 0;
+    int ok = EVP_Digest(base, n, digest, &dn, sha512 ? sha512 : EVP_sha512(), NULL) &&
+             dn == 64;
+    if (base != stack)
+        free(base);
     if (!ok)
         return CLOGIN_ECRYPTO;
     clogin__hex(digest, 64, out);
     return CLOGIN_OK;
+}
+
+/* The public form fetches SHA-512 implicitly on every call (about 200 ns
+ * more); the manager passes the one its signer fetched at start. */
+clogin_status clogin_session_identifier(const char *remote_addr,
+                                        const char *user_agent,
+                                        char out[CLOGIN_SESSION_ID_LEN + 1]) {
+    return clogin__session_identifier(NULL, remote_addr, user_agent, out);
 }

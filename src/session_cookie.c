@@ -35,21 +35,29 @@ clogin_status clogin_session_cookie_encode(const clogin_signer *signer,
         return CLOGIN_ENOMEM;
     }
 
-    /* itsdangerous compresses when that saves more than the '.' marker. */
+    /* itsdangerous compresses when that saves more than the '.' marker;
+     * output that would not be shorter need not be finished. */
     const uint8_t *payload = (const uint8_t *)json.data;
     size_t payload_len = json.len;
-    uLongf zlen = compressBound(json.len);
-    uint8_t *z = malloc(zlen);
-    if (!z) {
+    uint8_t *z = json.len > 1 ? malloc(json.len - 1) : NULL;
+    size_t zlen = 0;
+    int compressed = 0;
+    if (json.len > 1 && !z) {
         clogin__buf_free(&json);
         return CLOGIN_ENOMEM;
     }
-    int compressed = 0;
-    if (compress2(z, &zlen, payload, json.len, Z_DEFAULT_COMPRESSION) == Z_OK &&
-        json.len > 1 && zlen < json.len - 1) {
-        payload = z;
-        payload_len = zlen;
-        compressed = 1;
+    if (z) {
+        clogin_status zst = clogin__compress(json.data, json.len, z, json.len - 1, &zlen);
+        if (zst == CLOGIN_ENOMEM) {
+            free(z);
+            clogin__buf_free(&json);
+            return zst;
+        }
+        if (zst == CLOGIN_OK && zlen < json.len - 1) {
+            payload = z;
+            payload_len = zlen;
+            compressed = 1;
+        }
     }
 
     uint8_t ts[MAX_TIMESTAMP_BYTES];

@@ -73,7 +73,8 @@ clogin_status clogin_signer_new(clogin_signer **out,
                                    : DEFAULT_MAX_INFLATED;
     s->max_json_depth =
         opts->max_json_depth ? opts->max_json_depth : CLOGIN__DEFAULT_JSON_DEPTH;
-    if (!s->session_macs || !s->remember_macs) {
+    s->sha512 = EVP_MD_fetch(NULL, "SHA512", NULL);
+    if (!s->session_macs || !s->remember_macs || !s->sha512) {
         clogin_signer_free(s);
         return CLOGIN_ENOMEM;
     }
@@ -101,5 +102,6 @@ void clogin_signer_free(clogin_signer *s) {
     }
     free(s->session_macs);
     free(s->remember_macs);
+    EVP_MD_free(s->sha512);
     free(s);
 }

@@ -119,6 +119,14 @@ static void test_identifier_matches_flask_login(void **state) {
     assert_int_equal(clogin_session_identifier("10.0.0.1", "a\"b'c\\d\te", id), CLOGIN_OK);
     assert_string_equal(id, "faebbad81290e758d18da8bfd6ce052714f25371b3212772eb496915102331f3"
                             "25049cb284568dc492d8268e2207a6212b19d91826360a5a036849ef907fbe1c");
+    /* a User-Agent too long for the stack buffer: 200 'x' and 100 0xe9 */
+    char ua[301];
+    memset(ua, 'x', 200);
+    memset(ua + 200, 0xe9, 100);
+    ua[300] = '\0';
+    assert_int_equal(clogin_session_identifier("192.0.2.1", ua, id), CLOGIN_OK);
+    assert_string_equal(id, "08046c4c3938240576386fc5a32acb9af1027d6e0e01a19ac38ae7489f3f27cf"
+                            "9a3a5232c3e059b5935e97035b0bfdf15ba423caf35ad6fa8d9832dd59d3b01c");
     assert_int_equal(clogin_session_identifier("1.2.3.4", "x", NULL), CLOGIN_EINVAL);
 }
 
