@@ -219,17 +219,89 @@ static int cmd_identifier(const options *o) {
     return 0;
 }
 
-static int demo_step(const char *title, clogin_status st) {
+static int demo_step(const char *title, clogin_status st, int must_fail) {
     printf("  %-44s %s\n", title, st == CLOGIN_OK ? "ok" : clogin_status_name(st));
-    return st;
+    return must_fail ? st == CLOGIN_OK : st != CLOGIN_OK;
+}
+
+/* A Flask-Login session: signed, verified, tampered with, expired. */
+static int demo_session(const clogin_signer *signer) {
+    char id[CLOGIN_SESSION_ID_LEN + 1];
+    clogin_session *s = NULL, *back = NULL;
+    char *json = NULL, *cookie = NULL, *tampered = NULL;
+    int64_t now = (int64_t)time(NULL);
+    clogin_status st = clogin_session_identifier("127.0.0.1", "Mozilla/5.0 (demo)", id);
+    if (st == CLOGIN_OK)
+        st = clogin_session_new(&s);
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_string(s, "_user_id", "1", 1);
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_bool(s, "_fresh", 1);
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_string(s, "_id", id, CLOGIN_SESSION_ID_LEN);
+    if (st == CLOGIN_OK)
+        st = clogin_session_flash(s, "message", "Logged in successfully.");
+    if (st == CLOGIN_OK)
+        st = clogin_session_to_json(s, &json, NULL);
+    if (st == CLOGIN_OK)
+        st = clogin_session_cookie_encode(signer, s, now, &cookie, NULL);
+    clogin_session_free(s);
+    size_t len = cookie ? strlen(cookie) : 0;
+    if (st == CLOGIN_OK && !(tampered = malloc(len + 1)))
+        st = CLOGIN_ENOMEM;
+    if (st != CLOGIN_OK) {
+        clogin_free(json);
+        clogin_free(cookie);
+        return check_failed(st);
+    }
+    printf("A Flask-Login session after login_user() and flash():\n  %s\n\n", json);
+    printf("As a Flask session cookie (a Flask app with the same SECRET_KEY "
+           "reads it):\n  session=%s\n\nChecks on the way back in:\n", cookie);
+    int failures = demo_step("the cookie as sent",
+                             clogin_session_cookie_decode(signer, cookie, len, now,
+                                                          &back, NULL), 0);
+    clogin_session_free(back);
+    memcpy(tampered, cookie, len + 1);
+    tampered[len / 2] = tampered[len / 2] == 'A' ? 'B' : 'A';
+    failures += demo_step("one character changed (must fail)",
+                          clogin_session_cookie_decode(signer, tampered, len, now,
+                                                       &back, NULL), 1);
+    failures += demo_step("32 days later (must fail)",
+                          clogin_session_cookie_decode(signer, cookie, len,
+                                                       now + 32 * 86400, &back, NULL),
+                          1);
+    free(tampered);
+    clogin_free(cookie);
+    clogin_free(json);
+    return failures;
+}
+
+/* Flask-Login's remember cookie: verified, then claimed for another user. */
+static int demo_remember(const clogin_signer *signer) {
+    char *remember, *user = NULL;
+    size_t len;
+    clogin_status st = clogin_remember_encode(signer, "1", 1, &remember, &len);
+    if (st != CLOGIN_OK)
+        return check_failed(st);
+    printf("\nThe remember-me cookie for user 1:\n  remember_token=%s\n\n", remember);
+    int failures = demo_step("remember cookie as sent",
+                             clogin_remember_decode(signer, remember, len, &user,
+                                                    NULL, NULL), 0);
+    clogin_free(user);
+    remember[0] = '2'; /* claim to be user 2 */
+    failures += demo_step("user id changed to 2 (must fail)",
+                          clogin_remember_decode(signer, remember, len, &user, NULL,
+                                                 NULL), 1);
+    clogin_free(remember);
+    return failures;
 }
 
 /* A self-demonstration: what a Flask-Login session looks like on the wire
  * and which checks protect it. */
 static int cmd_demo(options *o) {
-    uint8_t key[32];
-    char hexkey[65];
     static const char digits[] = "0123456789abcdef";
+    uint8_t key[32];
+    char hexkey[2 * sizeof key + 1];
     const char *secret = getenv("CLOGIN_SECRET_KEY");
     if (!secret || !*secret) {
         if (clogin_random_bytes(key, sizeof key) != CLOGIN_OK)
@@ -238,7 +310,7 @@ static int cmd_demo(options *o) {
             hexkey[2 * i] = digits[key[i] >> 4];
             hexkey[2 * i + 1] = digits[key[i] & 15];
         }
-        hexkey[64] = '\0';
+        hexkey[2 * sizeof key] = '\0';
         secret = hexkey;
         printf("CLOGIN_SECRET_KEY is unset; using a random key for this demo:\n"
                "  %s\n\n", secret);
@@ -249,64 +321,8 @@ static int cmd_demo(options *o) {
     clogin_status st = clogin_signer_new(&signer, &o->signer);
     if (st != CLOGIN_OK)
         return check_failed(st);
-
-    char id[CLOGIN_SESSION_ID_LEN + 1];
-    clogin_session_identifier("127.0.0.1", "Mozilla/5.0 (demo)", id);
-    clogin_session *s;
-    clogin_session_new(&s);
-    clogin_session_set_string(s, "_user_id", "1", 1);
-    clogin_session_set_bool(s, "_fresh", 1);
-    clogin_session_set_string(s, "_id", id, CLOGIN_SESSION_ID_LEN);
-    clogin_session_flash(s, "message", "Logged in successfully.");
-    char *json, *cookie;
-    clogin_session_to_json(s, &json, NULL);
-    int64_t now = (int64_t)time(NULL);
-    st = clogin_session_cookie_encode(signer, s, now, &cookie, NULL);
-    clogin_session_free(s);
-    if (st != CLOGIN_OK) {
-        clogin_free(json);
-        clogin_signer_free(signer);
-        return check_failed(st);
-    }
-    printf("A Flask-Login session after login_user() and flash():\n  %s\n\n", json);
-    printf("As a Flask session cookie (a Flask app with the same SECRET_KEY "
-           "reads it):\n  session=%s\n\n", cookie);
-
-    printf("Checks on the way back in:\n");
-    clogin_session *back = NULL;
-    int failures = 0;
-    failures += demo_step("the cookie as sent",
-                          clogin_session_cookie_decode(signer, cookie, strlen(cookie),
-                                                       now, &back, NULL)) != CLOGIN_OK;
-    clogin_session_free(back);
-    size_t cookie_len = strlen(cookie), mid = cookie_len / 2;
-    char *tampered = malloc(cookie_len + 1);
-    memcpy(tampered, cookie, cookie_len + 1);
-    tampered[mid] = tampered[mid] == 'A' ? 'B' : 'A';
-    failures += demo_step("one character changed (must fail)",
-                          clogin_session_cookie_decode(signer, tampered,
-                                                       strlen(tampered), now,
-                                                       &back, NULL)) == CLOGIN_OK;
-    free(tampered);
-    failures += demo_step("32 days later (must fail)",
-                          clogin_session_cookie_decode(signer, cookie, strlen(cookie),
-                                                       now + 32 * 86400, &back,
-                                                       NULL)) == CLOGIN_OK;
-
-    char *remember, *user;
-    clogin_remember_encode(signer, "1", 1, &remember, NULL);
-    printf("\nThe remember-me cookie for user 1:\n  remember_token=%s\n\n", remember);
-    failures += demo_step("remember cookie as sent",
-                          clogin_remember_decode(signer, remember, strlen(remember),
-                                                 &user, NULL, NULL)) != CLOGIN_OK;
-    clogin_free(user);
-    remember[0] = '2'; /* claim to be user 2 */
-    failures += demo_step("user id changed to 2 (must fail)",
-                          clogin_remember_decode(signer, remember, strlen(remember),
-                                                 &user, NULL, NULL)) == CLOGIN_OK;
-    clogin_free(remember);
-    clogin_free(cookie);
-    clogin_free(json);
+    int failures = demo_session(signer);
+    failures += demo_remember(signer);
     clogin_signer_free(signer);
     printf("\n%s\n", failures ? "DEMO FAILED" :
            "Try: CLOGIN_SECRET_KEY=... clogin-cookie decode 'COOKIE'");
