@@ -37,42 +37,53 @@ static size_t encode(const char *alphabet, int pad, const uint8_t *in,
     return o;
 }
 
-static int value_of(char c, int url) {
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == (url ? '-' : '+'))
-        return 62;
-    if (c == (url ? '_' : '/'))
-        return 63;
-    return -1;
-}
+/* Sextet values of both alphabets, -1 for every other byte. Built from
+ * the alphabets at compile time so the two tables cannot disagree. */
+#define B64_ROW(c, url)                                                       \
+    (int8_t)((c) >= 'A' && (c) <= 'Z'   ? (c) - 'A'                                   \
+     : (c) >= 'a' && (c) <= 'z' ? (c) - 'a' + 26                              \
+     : (c) >= '0' && (c) <= '9' ? (c) - '0' + 52                              \
+     : (c) == ((url) ? '-' : '+') ? 62                                        \
+     : (c) == ((url) ? '_' : '/') ? 63                                        \
+                                  : -1)
+#define B64_4(c, u) B64_ROW(c, u), B64_ROW(c + 1, u), B64_ROW(c + 2, u), B64_ROW(c + 3, u)
+#define B64_16(c, u) B64_4(c, u), B64_4(c + 4, u), B64_4(c + 8, u), B64_4(c + 12, u)
+#define B64_64(c, u) B64_16(c, u), B64_16(c + 16, u), B64_16(c + 32, u), B64_16(c + 48, u)
+#define B64_TABLE(u) {B64_64(0, u), B64_64(64, u), B64_64(128, u), B64_64(192, u)}
+static const int8_t url_values[256] = B64_TABLE(1);
+static const int8_t std_values[256] = B64_TABLE(0);
 
-/* Decode unpadded text; len % 4 must not be 1. */
+/* Decode unpadded text; len % 4 must not be 1. Four characters at a time:
+ * an invalid one makes the OR of their values negative. */
 static clogin_status decode(int url, const char *text, size_t len,
                             uint8_t *out, size_t *out_len) {
+    const int8_t *values = url ? url_values : std_values;
+    const unsigned char *t = (const unsigned char *)text;
     if (len % 4 == 1)
         return CLOGIN_EBASE64;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = value_of(text[i], url);
-        if (v < 0)
+    size_t o = 0, i = 0;
+    for (; i + 4 <= len; i += 4) {
+        int a = values[t[i]], b = values[t[i + 1]], c = values[t[i + 2]],
+            d = values[t[i + 3]];
+        if ((a | b | c | d) < 0)
             return CLOGIN_EBASE64;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+        out[o++] = (uint8_t)(v >> 16);
+        out[o++] = (uint8_t)(v >> 8);
+        out[o++] = (uint8_t)v;
     }
-    if (acc != 0) /* unused trailing bits must be zero */
-        return CLOGIN_EBASE64;
+    size_t rest = len - i;
+    if (rest) { /* 2 or 3 characters: 1 or 2 bytes, unused bits zero */
+        int a = values[t[i]], b = values[t[i + 1]], c = rest == 3 ? values[t[i + 2]] : 0;
+        if ((a | b | c) < 0)
+            return CLOGIN_EBASE64;
+        uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6;
+        if (v & (rest == 2 ? 0xFFFFu : 0xFFu))
+            return CLOGIN_EBASE64;
+        out[o++] = (uint8_t)(v >> 16);
+        if (rest == 3)
+            out[o++] = (uint8_t)(v >> 8);
+    }
     *out_len = o;
     return CLOGIN_OK;
 }

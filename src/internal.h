@@ -44,10 +44,14 @@ clogin_status clogin__mac_compute2(const clogin__mac *m, const void *a,
                                    uint8_t out[CLOGIN__MAX_MAC]);
 void clogin__hex(const uint8_t *data, size_t len, char *out);
 
-/* ---- zlib, byte-identical to Python's zlib.compress() ---- */
+/* ---- zlib (compression byte-identical to Python's zlib.compress()) ---- */
 /* Compress into out (cap bytes); CLOGIN_ETOOLARGE if it does not fit. */
 clogin_status clogin__compress(const void *in, size_t len, uint8_t *out,
                                size_t cap, size_t *out_len);
+/* Inflate a whole zlib stream into a new buffer (free()), refusing output
+ * past limit bytes (CLOGIN_EZBOMB), corrupt or trailing data (CLOGIN_EZLIB). */
+clogin_status clogin__decompress(const uint8_t *in, size_t in_len, size_t limit,
+                                 char **out, size_t *out_len);
 
 /* ---- standard base64 with padding (Flask's " b" tag) ---- */
 size_t clogin__b64std_encode(const void *data, size_t len, char *out);

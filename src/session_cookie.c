@@ -8,7 +8,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #define MAX_TIMESTAMP_BYTES 8
 
@@ -99,55 +98,6 @@ done:
     return st;
 }
 
-/* Inflate a zlib stream, refusing output past limit (zlib bombs). */
-static clogin_status inflate_limited(const uint8_t *in, size_t in_len,
-                                     size_t limit, char **out, size_t *out_len) {
-    z_stream zs;
-    memset(&zs, 0, sizeof zs);
-    if (inflateInit(&zs) != Z_OK)
-        return CLOGIN_ENOMEM;
-    size_t cap = in_len * 4 < 1024 ? 1024 : in_len * 4;
-    if (cap > limit + 1)
-        cap = limit + 1;
-    char *buf = malloc(cap);
-    clogin_status st = buf ? CLOGIN_OK : CLOGIN_ENOMEM;
-    zs.next_in = (Bytef *)(uintptr_t)in;
-    zs.avail_in = (uInt)in_len;
-    size_t produced = 0;
-    while (st == CLOGIN_OK) {
-        zs.next_out = (Bytef *)buf + produced;
-        zs.avail_out = (uInt)(cap - produced);
-        int rc = inflate(&zs, Z_FINISH);
-        produced = cap - zs.avail_out;
-        if (produced > limit) {
-            st = CLOGIN_EZBOMB;
-        } else if (rc == Z_STREAM_END) {
-            if (zs.avail_in != 0) /* bytes after the stream: not Flask's */
-                st = CLOGIN_EZLIB;
-            break;
-        } else if (rc == Z_BUF_ERROR && zs.avail_out == 0) {
-            size_t bigger = cap * 2 > limit + 1 ? limit + 1 : cap * 2;
-            char *p = realloc(buf, bigger);
-            if (!p)
-                st = CLOGIN_ENOMEM;
-            else
-                buf = p, cap = bigger;
-        } else if (rc == Z_MEM_ERROR) {
-            st = CLOGIN_ENOMEM;
-        } else if (rc != Z_OK) {
-            st = CLOGIN_EZLIB; /* corrupt or truncated */
-        }
-    }
-    inflateEnd(&zs);
-    if (st != CLOGIN_OK) {
-        free(buf);
-        return st;
-    }
-    *out = buf;
-    *out_len = produced;
-    return CLOGIN_OK;
-}
-
 static const char *find_last_dot(const char *s, size_t len) {
     while (len--)
         if (s[len] == '.')
@@ -228,8 +178,8 @@ clogin_status clogin_session_cookie_decode(const clogin_signer *signer,
     char *json = (char *)raw;
     size_t json_len = raw_len;
     if (st == CLOGIN_OK && compressed) {
-        st = inflate_limited(raw, raw_len, signer->max_decompressed_size, &json,
-                             &json_len);
+        st = clogin__decompress(raw, raw_len, signer->max_decompressed_size, &json,
+                                &json_len);
         free(raw);
         raw = NULL;
     } else if (st == CLOGIN_OK && raw_len > signer->max_decompressed_size) {

@@ -233,6 +233,23 @@ static void test_each_bad_input_has_its_status(void **state) {
     assert_int_equal(decode_status(signer, c, T0), CLOGIN_EZBOMB);
     free(c);
     free(zeros);
+    /* a valid stream followed by a byte is not what Flask writes */
+    {
+        const char *json = "{\"a\":1}";
+        uLongf zlen = compressBound(7);
+        uint8_t z[64];
+        assert_int_equal(compress(z, &zlen, (const Bytef *)json, 7), Z_OK);
+        z[zlen] = 0;
+        c = sign_raw(signer, z, zlen, 1, T0);
+        assert_int_equal(decode_status(signer, c, T0), CLOGIN_OK);
+        free(c);
+        c = sign_raw(signer, z, zlen + 1, 1, T0);
+        assert_int_equal(decode_status(signer, c, T0), CLOGIN_EZLIB);
+        free(c);
+        c = sign_raw(signer, z, zlen - 1, 1, T0); /* truncated */
+        assert_int_equal(decode_status(signer, c, T0), CLOGIN_EZLIB);
+        free(c);
+    }
     /* over the size limit, even if correctly signed */
     char big[5000];
     memset(big, 'a', sizeof big - 1);
@@ -344,6 +361,27 @@ static void test_salt_digest_and_limits(void **state) {
     o.digest = CLOGIN_DIGEST_SHA1;
     assert_int_equal(clogin_signer_new(&s256, &o), CLOGIN_OK);
     clogin_signer_free(s256);
+
+    /* The decompressed-size limit is exact, also below the first guess. */
+    for (size_t limit = 100; limit <= 20000; limit *= 10) {
+        clogin_signer_options lo = {0};
+        lo.secret_key.data = SECRET;
+        lo.secret_key.len = strlen(SECRET);
+        lo.max_decompressed_size = limit;
+        clogin_signer *limited;
+        assert_int_equal(clogin_signer_new(&limited, &lo), CLOGIN_OK);
+        char *json = malloc(limit + 2);
+        for (size_t fill = limit - 1; fill <= limit + 1; fill++) {
+            memset(json, ' ', fill); /* whitespace: valid JSON, compresses well */
+            memcpy(json, "{}", 2);
+            c = sign_compressed(limited, json, fill);
+            assert_int_equal(decode_status(limited, c, T0),
+                             fill <= limit ? CLOGIN_OK : CLOGIN_EZBOMB);
+            free(c);
+        }
+        free(json);
+        clogin_signer_free(limited);
+    }
 
     /* No max age: only the future is refused. */
     clogin_signer *forever = make_signer(SECRET, NULL, -1);
