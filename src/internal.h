@@ -98,8 +98,6 @@ clogin_status clogin__session_wrap(json_t *root, clogin_session **out);
 /* Set a value (takes the reference, even on failure) and mark modified. */
 clogin_status clogin__session_put(clogin_session *s, const char *key,
                                   json_t *value);
-/* The value of a single-key tagged object {tag: value}, or NULL. */
-json_t *clogin__tagged(const json_t *value, const char *tag);
 int clogin__utf8_valid(const char *s, size_t len);
 
 #endif

@@ -4,7 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-json_t *clogin__tagged(const json_t *value, const char *tag) {
+/* The value of a single-key tagged object {tag: value}, or NULL. */
+static json_t *tagged(const json_t *value, const char *tag) {
     if (!json_is_object(value) || json_object_size(value) != 1)
         return NULL;
     return json_object_get(value, tag);
@@ -30,7 +31,7 @@ static clogin_status get_tagged_string(const clogin_session *s, const char *key,
     json_t *v = json_object_get(s->root, key);
     if (!v)
         return CLOGIN_ENOTFOUND;
-    json_t *inner = clogin__tagged(v, tag);
+    json_t *inner = tagged(v, tag);
     if (!json_is_string(inner))
         return CLOGIN_ETYPE;
     *str = json_string_value(inner);
@@ -196,7 +197,7 @@ clogin_status clogin_session_flash_get(const clogin_session *s, size_t index,
         return CLOGIN_ETYPE;
     if (index >= json_array_size(list))
         return CLOGIN_ENOTFOUND;
-    json_t *pair = clogin__tagged(json_array_get(list, index), " t");
+    json_t *pair = tagged(json_array_get(list, index), " t");
     json_t *cat = json_array_get(pair, 0), *msg = json_array_get(pair, 1);
     if (json_array_size(pair) != 2 || !json_is_string(cat) || !json_is_string(msg))
         return CLOGIN_ETYPE;
