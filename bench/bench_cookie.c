@@ -112,14 +112,14 @@ static void op_hmac_sha512(void *p) {
 static void op_identifier(void *p) {
     bench_ctx *c = p;
     char id[CLOGIN_SESSION_ID_LEN + 1];
-    if (clogin__session_identifier(c->signer->sha512, BENCH_ADDR, BENCH_UA, id))
+    if (clogin__session_identifier(c->signer->sha512, CLOGIN_IDENTIFIER_07, BENCH_ADDR, BENCH_UA, id))
         fail("identifier");
 }
 
 static void op_identifier_public(void *p) {
     (void)p;
     char id[CLOGIN_SESSION_ID_LEN + 1];
-    if (clogin_session_identifier(BENCH_ADDR, BENCH_UA, id))
+    if (clogin_session_identifier(CLOGIN_IDENTIFIER_06, BENCH_ADDR, BENCH_UA, id))
         fail("identifier");
 }
 
@@ -174,7 +174,7 @@ int main(void) {
 
     /* A typical Flask-Login session: {"_fresh":true,"_id":<128 hex>,"_user_id":"1"} */
     char id[CLOGIN_SESSION_ID_LEN + 1];
-    clogin__session_identifier(c.signer->sha512, BENCH_ADDR, BENCH_UA, id);
+    clogin__session_identifier(c.signer->sha512, CLOGIN_IDENTIFIER_07, BENCH_ADDR, BENCH_UA, id);
     clogin_session_new(&c.session);
     clogin_session_set_bool(c.session, "_fresh", 1);
     clogin_session_set_string(c.session, "_id", id, CLOGIN_SESSION_ID_LEN);

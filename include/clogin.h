@@ -59,7 +59,12 @@ typedef enum clogin_status {
     CLOGIN_EDEPTH,      /* JSON nested deeper than the configured limit */
     CLOGIN_ECOOKIE,     /* a cookie name, value or attribute cannot be sent */
     CLOGIN_ENOTFOUND,   /* no such key or cookie */
-    CLOGIN_ETYPE        /* the value exists but has another type */
+    CLOGIN_ETYPE,       /* the value exists but has another type */
+    CLOGIN_ECONFIG,     /* a setting is unknown or its value invalid */
+    CLOGIN_ESTATE,      /* called at the wrong time (manager not started,
+                           or already started and so read-only) */
+    CLOGIN_EINACTIVE,   /* login_user refused an inactive user */
+    CLOGIN_EUNSAFE      /* a redirect target that leaves the site */
 } clogin_status;
 
 /* A short English description of a status, never NULL. */
@@ -278,17 +283,25 @@ CLOGIN_API clogin_status clogin_remember_decode(const clogin_signer *signer,
                                                 size_t *user_id_len,
                                                 int *key_index);
 
-/* Flask-Login's session identifier, byte for byte: lowercase hex SHA-512
- * of f"{addr}|{user_agent}" where Flask-Login formats both as Python bytes
- * ("b'127.0.0.1'|b'Mozilla/5.0'"), and None when absent. Pass the client
- * address as your server sees it (Flask-Login takes the first entry of
- * X-Forwarded-For when present: only do that behind a trusted proxy) and
- * the User-Agent header bytes as received, or NULL when absent. out gets
- * 128 hex digits and a NUL. */
+/* Flask-Login's session identifier (the "_id" that session protection
+ * compares): lowercase hex SHA-512 of a text made from the client's address
+ * and User-Agent header (the bytes as received; NULL when absent). Two
+ * forms exist:
+ *  - CLOGIN_IDENTIFIER_07 (the default): "ADDR|UA", an absent User-Agent
+ *    counting as empty, as Flask-Login 0.7 and DESIGN.md describe it;
+ *  - CLOGIN_IDENTIFIER_06: what the released Flask-Login 0.6.x hashes,
+ *    Python's repr of two bytes objects, "b'127.0.0.1'|b'Mozilla/5.0'", and
+ *    None for an absent header: choose it beside a Flask-Login 0.6
+ *    deployment so sessions stay fresh across both.
+ * out gets 128 hex digits and a NUL. */
+typedef enum clogin_identifier_format {
+    CLOGIN_IDENTIFIER_07 = 0,
+    CLOGIN_IDENTIFIER_06
+} clogin_identifier_format;
 #define CLOGIN_SESSION_ID_LEN 128
 CLOGIN_API clogin_status clogin_session_identifier(
-    const char *remote_addr, const char *user_agent,
-    char out[CLOGIN_SESSION_ID_LEN + 1]);
+    clogin_identifier_format format, const char *remote_addr,
+    const char *user_agent, char out[CLOGIN_SESSION_ID_LEN + 1]);
 
 /* ------------------------------------------------------------------------
  * Cookie headers

@@ -73,6 +73,7 @@ struct clogin_signer {
 
 /* clogin_session_identifier() with a prefetched SHA-512 (NULL: fetch). */
 clogin_status clogin__session_identifier(const EVP_MD *sha512,
+                                         clogin_identifier_format format,
                                          const char *remote_addr,
                                          const char *user_agent,
                                          char out[CLOGIN_SESSION_ID_LEN + 1]);

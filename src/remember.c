@@ -1,5 +1,6 @@
 /* Flask-Login's remember cookie ("USER_ID|hex(HMAC-SHA512(secret, USER_ID))")
- * and its session identifier (hex SHA-512 of "REMOTE_ADDR|USER_AGENT"). */
+ * and its session identifier (hex SHA-512 of "REMOTE_ADDR|USER_AGENT", in
+ * Flask-Login 0.7's form or 0.6's). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -116,12 +117,22 @@ static size_t py_bytes_repr(char *out, const char *text) {
     return n;
 }
 
+/* Flask-Login 0.7: the address and the header as they are. */
+static size_t plain_text(char *out, const char *text) {
+    size_t n = text ? strlen(text) : 0;
+    memcpy(out, text ? text : "", n);
+    return n;
+}
+
 clogin_status clogin__session_identifier(const EVP_MD *sha512,
+                                         clogin_identifier_format format,
                                          const char *remote_addr,
                                          const char *user_agent,
                                          char out[CLOGIN_SESSION_ID_LEN + 1]) {
-    if (!out)
+    if (!out || (format != CLOGIN_IDENTIFIER_07 && format != CLOGIN_IDENTIFIER_06))
         return CLOGIN_EINVAL;
+    size_t (*part)(char *, const char *) =
+        format == CLOGIN_IDENTIFIER_06 ? py_bytes_repr : plain_text;
     size_t a = remote_addr ? strlen(remote_addr) : 0;
     size_t u = user_agent ? strlen(user_agent) : 0;
     if (a > SIZE_MAX / 32 || u > SIZE_MAX / 32)
@@ -131,9 +142,9 @@ clogin_status clogin__session_identifier(const EVP_MD *sha512,
     char *base = need <= sizeof stack ? stack : malloc(need);
     if (!base)
         return CLOGIN_ENOMEM;
-    size_t n = py_bytes_repr(base, remote_addr);
+    size_t n = part(base, remote_addr);
     base[n++] = '|';
-    n += py_bytes_repr(base + n, user_agent);
+    n += part(base + n, user_agent);
     uint8_t digest[64];
     unsigned int dn = 0;
     int ok = EVP_Digest(base, n, digest, &dn, sha512 ? sha512 : EVP_sha512(), NULL) &&
@@ -148,8 +159,9 @@ clogin_status clogin__session_identifier(const EVP_MD *sha512,
 
 /* The public form fetches SHA-512 implicitly on every call (about 200 ns
  * more); the manager passes the one its signer fetched at start. */
-clogin_status clogin_session_identifier(const char *remote_addr,
+clogin_status clogin_session_identifier(clogin_identifier_format format,
+                                        const char *remote_addr,
                                         const char *user_agent,
                                         char out[CLOGIN_SESSION_ID_LEN + 1]) {
-    return clogin__session_identifier(NULL, remote_addr, user_agent, out);
+    return clogin__session_identifier(NULL, format, remote_addr, user_agent, out);
 }

@@ -33,6 +33,8 @@ static const char usage[] =
     "  --fallback-key-env NAME  also accept keys from variable NAME (repeatable)\n"
     "  --salt SALT              itsdangerous salt (default cookie-session)\n"
     "  --digest sha1|sha256|sha512  signature digest (default sha1)\n"
+    "  --identifier-format 0.7|0.6  Flask-Login version whose identifier\n"
+    "                           to compute (default 0.7)\n"
     "\n"
     "The secret key is read from the environment variable CLOGIN_SECRET_KEY.\n"
     "Exit status: 0 success, 1 the cookie failed a check, 2 usage error.\n";
@@ -42,6 +44,7 @@ typedef struct options {
     clogin_key fallbacks[MAX_FALLBACKS];
     int64_t now;
     int64_t timestamp;
+    clogin_identifier_format identifier_format;
     const char *command;
     const char *args[2];
     int nargs;
@@ -108,6 +111,12 @@ static int parse_args(int argc, char **argv, options *o) {
             size_t n = o->signer.fallback_key_count++;
             o->fallbacks[n].data = key;
             o->fallbacks[n].len = strlen(key);
+            i++;
+        } else if (!strcmp(a, "--identifier-format")) {
+            if (!v || (strcmp(v, "0.6") && strcmp(v, "0.7")))
+                return usage_error("%s needs 0.6 or 0.7", a);
+            o->identifier_format =
+                !strcmp(v, "0.6") ? CLOGIN_IDENTIFIER_06 : CLOGIN_IDENTIFIER_07;
             i++;
         } else if (!strcmp(a, "--salt")) {
             if (!v)
@@ -212,7 +221,7 @@ static int cmd_remember_decode(const options *o, const clogin_signer *signer) {
 static int cmd_identifier(const options *o) {
     char id[CLOGIN_SESSION_ID_LEN + 1];
     clogin_status st =
-        clogin_session_identifier(o->args[0], o->nargs > 1 ? o->args[1] : NULL, id);
+        clogin_session_identifier(o->identifier_format, o->args[0], o->nargs > 1 ? o->args[1] : NULL, id);
     if (st != CLOGIN_OK)
         return check_failed(st);
     printf("%s\n", id);
@@ -230,7 +239,7 @@ static int demo_session(const clogin_signer *signer) {
     clogin_session *s = NULL, *back = NULL;
     char *json = NULL, *cookie = NULL, *tampered = NULL;
     int64_t now = (int64_t)time(NULL);
-    clogin_status st = clogin_session_identifier("127.0.0.1", "Mozilla/5.0 (demo)", id);
+    clogin_status st = clogin_session_identifier(CLOGIN_IDENTIFIER_07, "127.0.0.1", "Mozilla/5.0 (demo)", id);
     if (st == CLOGIN_OK)
         st = clogin_session_new(&s);
     if (st == CLOGIN_OK)

@@ -41,7 +41,8 @@ def flask_identifier(addr, ua):
 def test_identifier_matches_flask_login():
     cases = [(a, ua) for a in ADDRS[:2] for ua in USER_AGENTS]
     cases += [(a, USER_AGENTS[2]) for a in ADDRS[2:]] + [(a, None) for a in ADDRS[2:]]
-    calls = [(["identifier", addr] + ([] if ua is None else [ua]), {}) for addr, ua in cases]
+    calls = [(["--identifier-format", "0.6", "identifier", addr] + ([] if ua is None else [ua]), {})
+             for addr, ua in cases]
     for (addr, ua), res in zip(cases, run_many(calls)):
         (line,) = assert_ok_output(res, 1)
         assert line == flask_identifier(addr, ua), (addr, ua)
@@ -52,6 +53,18 @@ def test_identifier_of_a_test_client_request(app):
     client = app.test_client()
     ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) \"quoted\" 'single'"
     resp = client.get("/ident", headers={"User-Agent": ua})
-    res = run_many([(["identifier", "127.0.0.1", ua], {})])[0]
+    res = run_many([(["--identifier-format", "0.6", "identifier", "127.0.0.1", ua], {})])[0]
     (line,) = assert_ok_output(res, 1)
     assert line == resp.data.decode()
+
+
+def test_identifier_07_is_sha512_of_addr_bar_ua():
+    """The default form, Flask-Login 0.7's: SHA-512 of "ADDR|UA", an absent
+    User-Agent counting as empty."""
+    import hashlib
+    cases = [("127.0.0.1", "Mozilla/5.0"), ("::1", None), ("10.0.0.1", "caf\u00e9 'q'")]
+    calls = [(["identifier", a] + ([] if ua is None else [ua]), {}) for a, ua in cases]
+    for (addr, ua), res in zip(cases, run_many(calls)):
+        (line,) = assert_ok_output(res, 1)
+        expect = hashlib.sha512(f"{addr}|{ua or ''}".encode()).hexdigest()
+        assert line == expect, (addr, ua)

@@ -105,18 +105,18 @@ static void test_identifier_matches_flask_login(void **state) {
     (void)state;
     char id[CLOGIN_SESSION_ID_LEN + 1];
     /* REMOTE_ADDR 127.0.0.1, User-Agent "Mozilla/5.0 (X11) \xe9'x" */
-    assert_int_equal(clogin_session_identifier("127.0.0.1", "Mozilla/5.0 (X11) \xe9'x", id),
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_06, "127.0.0.1", "Mozilla/5.0 (X11) \xe9'x", id),
                      CLOGIN_OK);
     assert_string_equal(id, "2d3c366bad6b1159032b1840b942754335481667e0a09a5f215848b9a6d6f930"
                             "92fd8399a0f901cf966e897d50e3038a50912431ef65f75055e12c0891a682f4");
     /* no User-Agent header */
-    assert_int_equal(clogin_session_identifier("127.0.0.1", NULL, id), CLOGIN_OK);
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_06, "127.0.0.1", NULL, id), CLOGIN_OK);
     assert_string_equal(id, "656d8f867997c2a40397700861e67a333b935d82576d85577e2da5109fbf90ba"
                             "7d035f50908ba54969f8b60c156c4a762615d025942cb19ae24d329b88d388db");
-    assert_int_equal(clogin_session_identifier("::1", "Mozilla/5.0", id), CLOGIN_OK);
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_06, "::1", "Mozilla/5.0", id), CLOGIN_OK);
     assert_string_equal(id, "6da930d17e73b3c432b65943c8f144fc9f98415f04d034690b8a58793e17d521"
                             "719693f0aefbba1fbe6351e03810af2327de55e6b29a8b8b57e3c5302cb119ef");
-    assert_int_equal(clogin_session_identifier("10.0.0.1", "a\"b'c\\d\te", id), CLOGIN_OK);
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_06, "10.0.0.1", "a\"b'c\\d\te", id), CLOGIN_OK);
     assert_string_equal(id, "faebbad81290e758d18da8bfd6ce052714f25371b3212772eb496915102331f3"
                             "25049cb284568dc492d8268e2207a6212b19d91826360a5a036849ef907fbe1c");
     /* a User-Agent too long for the stack buffer: 200 'x' and 100 0xe9 */
@@ -124,10 +124,18 @@ static void test_identifier_matches_flask_login(void **state) {
     memset(ua, 'x', 200);
     memset(ua + 200, 0xe9, 100);
     ua[300] = '\0';
-    assert_int_equal(clogin_session_identifier("192.0.2.1", ua, id), CLOGIN_OK);
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_06, "192.0.2.1", ua, id), CLOGIN_OK);
     assert_string_equal(id, "08046c4c3938240576386fc5a32acb9af1027d6e0e01a19ac38ae7489f3f27cf"
                             "9a3a5232c3e059b5935e97035b0bfdf15ba423caf35ad6fa8d9832dd59d3b01c");
-    assert_int_equal(clogin_session_identifier("1.2.3.4", "x", NULL), CLOGIN_EINVAL);
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_06, "1.2.3.4", "x", NULL), CLOGIN_EINVAL);
+    assert_int_equal(clogin_session_identifier((clogin_identifier_format)7, "1.2.3.4", "x", id),
+                     CLOGIN_EINVAL);
+    /* 0.7: sha512("127.0.0.1|Mozilla/5.0") and sha512("::1|") */
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_07, "127.0.0.1", "Mozilla/5.0", id),
+                     CLOGIN_OK);
+    assert_string_equal(id, "5f2613f522d786d3e4404c200dcc749a5817f0204d0f26b3524f3cc0f108f4815d6087cf0bca0d17f3d523fa293f42f70b896c927b1c683e708c10c36052d230");
+    assert_int_equal(clogin_session_identifier(CLOGIN_IDENTIFIER_07, "::1", NULL, id), CLOGIN_OK);
+    assert_string_equal(id, "43c7d0d6dbac18a8f678b799f1d1a93485497a547685ff7165b2ce95917bb3d6dbb5b0d459c31d60e65e939e11a9696d39061a06f9418062789f13602d20c47c");
 }
 
 int main(void) {

@@ -25,7 +25,7 @@ static char *sign_round(int i) {
         return NULL;
     char id[CLOGIN_SESSION_ID_LEN + 1], user[16];
     snprintf(user, sizeof user, "%d", i);
-    clogin_session_identifier("10.0.0.1", user, id);
+    clogin_session_identifier(CLOGIN_IDENTIFIER_06, "10.0.0.1", user, id);
     clogin_session_set_string(s, "_user_id", user, strlen(user));
     clogin_session_set_string(s, "_id", id, CLOGIN_SESSION_ID_LEN);
     clogin_session_set_bool(s, "_fresh", i % 2);
