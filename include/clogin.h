@@ -381,6 +381,336 @@ CLOGIN_API clogin_status clogin_http_date_parse(const char *text, size_t len,
                                                 int64_t *epoch_seconds);
 
 /* ------------------------------------------------------------------------
+ * The login manager (Flask-Login's LoginManager)
+ *
+ * Create a manager, configure it, call clogin_manager_start(), then share it
+ * read-only between all threads; configuring after start is CLOGIN_ESTATE.
+ * Several managers may live in one process. (Flask-Login's init_app and
+ * setup_app bind a manager to a Flask app; a C manager needs no binding.)
+ * ------------------------------------------------------------------------ */
+typedef struct clogin_manager clogin_manager;
+typedef struct clogin_request clogin_request;
+
+CLOGIN_API clogin_status clogin_manager_new(clogin_manager **out);
+CLOGIN_API void clogin_manager_free(clogin_manager *m);
+
+/* Set a setting by its Flask name (docs/configuration.md lists them all
+ * with their defaults), e.g. "SECRET_KEY", "SESSION_COOKIE_SECURE",
+ * "REMEMBER_COOKIE_DURATION", and the LoginManager attributes under
+ * upper-case names: "LOGIN_VIEW", "LOGIN_MESSAGE", "REFRESH_VIEW", ...
+ * Values are text: booleans true/false (also 1/0, yes/no, on/off), numbers
+ * of seconds for durations. NULL restores the default. An unknown name or
+ * invalid value is CLOGIN_ECONFIG, explained by clogin_manager_error(). */
+CLOGIN_API clogin_status clogin_manager_set(clogin_manager *m, const char *name,
+                                            const char *value);
+/* Set every setting found in the environment as PREFIX + NAME (prefix NULL:
+ * "CLOGIN_"), like Flask's from_prefixed_env(). Variables that name no
+ * setting are ignored; an invalid value stops with CLOGIN_ECONFIG. */
+CLOGIN_API clogin_status clogin_manager_load_env(clogin_manager *m,
+                                                 const char *prefix);
+/* The current value of a setting as text (NULL when unset); the pointer is
+ * valid until the setting changes. Secret keys read as "<hidden>". */
+CLOGIN_API const char *clogin_manager_get(const clogin_manager *m,
+                                          const char *name);
+/* Login views per URL path prefix (blueprint_login_views): a request whose
+ * path starts with prefix is sent to view; the longest prefix wins, and
+ * LOGIN_VIEW serves the rest. */
+CLOGIN_API clogin_status clogin_manager_add_login_view(clogin_manager *m,
+                                                       const char *prefix,
+                                                       const char *view);
+/* Why the last call on this manager failed, in English; "" if it did not.
+ * For the configuration phase (one thread). */
+CLOGIN_API const char *clogin_manager_error(const clogin_manager *m);
+
+/* Users are the application's objects; the manager asks them Flask-Login's
+ * four questions through this table. NULL members take UserMixin's
+ * answers: active, authenticated when active, not anonymous. get_id is
+ * required: a NUL-terminated string that the user loader accepts, valid
+ * while the user is. release, if given, is called once for every user the
+ * request received (from a loader or from login_user) when the request is
+ * freed, so applications can pool or refcount their users. */
+typedef struct clogin_user_class {
+    int (*is_active)(void *ctx, const void *user);
+    int (*is_authenticated)(void *ctx, const void *user);
+    int (*is_anonymous)(void *ctx, const void *user);
+    const char *(*get_id)(void *ctx, const void *user);
+    void (*release)(void *ctx, void *user);
+} clogin_user_class;
+
+/* Loaders: set *user to the user, or leave it NULL when there is none (an
+ * unknown id is not an error). Any other status than CLOGIN_OK means the
+ * application could not answer (a database down): the request goes on as
+ * anonymous and the log callback hears about it. */
+typedef clogin_status (*clogin_user_loader_fn)(void *ctx, const char *user_id,
+                                               void **user);
+typedef clogin_status (*clogin_request_loader_fn)(void *ctx,
+                                                  clogin_request *r,
+                                                  void **user);
+typedef clogin_status (*clogin_header_loader_fn)(void *ctx,
+                                                 const char *header_value,
+                                                 void **user);
+/* unauthorized / needs-refresh handlers: return the HTTP status to answer
+ * with; they may call clogin_response_redirect() and clogin_flash(). */
+typedef int (*clogin_handler_fn)(void *ctx, clogin_request *r);
+/* The translation of a message (e.g. gettext); the result must stay valid
+ * until the request is freed. */
+typedef const char *(*clogin_localize_fn)(void *ctx, const char *message);
+/* A new anonymous user object, released through the anonymous class. */
+typedef void *(*clogin_anonymous_fn)(void *ctx);
+/* Fill out with the request's session identifier (128 hex digits). */
+typedef clogin_status (*clogin_identifier_fn)(void *ctx, clogin_request *r,
+                                              char out[CLOGIN_SESSION_ID_LEN + 1]);
+
+typedef enum clogin_log_level {
+    CLOGIN_LOG_DEBUG = 0, /* a cookie was refused, and why */
+    CLOGIN_LOG_WARNING,   /* something the operator should look at */
+    CLOGIN_LOG_ERROR      /* a loader or store failed */
+} clogin_log_level;
+typedef void (*clogin_log_fn)(void *ctx, clogin_log_level level,
+                              const char *message);
+
+CLOGIN_API clogin_status clogin_manager_set_user_class(
+    clogin_manager *m, const clogin_user_class *cls, void *ctx);
+CLOGIN_API clogin_status clogin_manager_set_user_loader(
+    clogin_manager *m, clogin_user_loader_fn fn, void *ctx);
+CLOGIN_API clogin_status clogin_manager_set_request_loader(
+    clogin_manager *m, clogin_request_loader_fn fn, void *ctx);
+/* Receives the value of the AUTH_HEADER_NAME header (Authorization). */
+CLOGIN_API clogin_status clogin_manager_set_header_loader(
+    clogin_manager *m, clogin_header_loader_fn fn, void *ctx);
+CLOGIN_API clogin_status clogin_manager_set_unauthorized_handler(
+    clogin_manager *m, clogin_handler_fn fn, void *ctx);
+CLOGIN_API clogin_status clogin_manager_set_needs_refresh_handler(
+    clogin_manager *m, clogin_handler_fn fn, void *ctx);
+CLOGIN_API clogin_status clogin_manager_set_localize(
+    clogin_manager *m, clogin_localize_fn fn, void *ctx);
+/* Replaces AnonymousUserMixin: anonymous users come from factory and are
+ * asked the four questions through cls (NULL members: not active, not
+ * authenticated, anonymous, no id). */
+CLOGIN_API clogin_status clogin_manager_set_anonymous_user(
+    clogin_manager *m, clogin_anonymous_fn factory,
+    const clogin_user_class *cls, void *ctx);
+CLOGIN_API clogin_status clogin_manager_set_identifier_generator(
+    clogin_manager *m, clogin_identifier_fn fn, void *ctx);
+CLOGIN_API clogin_status clogin_manager_set_log(clogin_manager *m,
+                                                clogin_log_fn fn, void *ctx);
+
+/* Signals (flask_login.signals), each with any number of subscribers,
+ * called in the order they were connected. user is the user concerned, or
+ * NULL where Flask-Login sends none. */
+typedef enum clogin_signal {
+    CLOGIN_SIGNAL_USER_LOGGED_IN = 0,
+    CLOGIN_SIGNAL_USER_LOGGED_OUT,
+    CLOGIN_SIGNAL_USER_LOADED_FROM_COOKIE,
+    CLOGIN_SIGNAL_USER_LOADED_FROM_HEADER,
+    CLOGIN_SIGNAL_USER_LOADED_FROM_REQUEST,
+    CLOGIN_SIGNAL_USER_LOGIN_CONFIRMED,
+    CLOGIN_SIGNAL_USER_UNAUTHORIZED,
+    CLOGIN_SIGNAL_USER_NEEDS_REFRESH,
+    CLOGIN_SIGNAL_USER_ACCESSED,
+    CLOGIN_SIGNAL_SESSION_PROTECTED,
+    CLOGIN_SIGNAL_COUNT
+} clogin_signal;
+typedef void (*clogin_signal_fn)(void *ctx, clogin_request *r,
+                                 clogin_signal signal, void *user);
+CLOGIN_API clogin_status clogin_manager_connect(clogin_manager *m,
+                                                clogin_signal signal,
+                                                clogin_signal_fn fn, void *ctx);
+
+/* Check the configuration (a secret key is required, a user or request
+ * loader, and a user class with get_id), derive the keys, and make the
+ * manager read-only. CLOGIN_ECONFIG with clogin_manager_error() if not. */
+CLOGIN_API clogin_status clogin_manager_start(clogin_manager *m);
+
+/* ------------------------------------------------------------------------
+ * Requests
+ *
+ * One clogin_request per HTTP request, used by one thread at a time:
+ * clogin_request_begin() when it arrives, the handler's calls, then
+ * clogin_request_finish() for the response headers and clogin_request_free().
+ * ------------------------------------------------------------------------ */
+
+/* Look up a request header by name, case-insensitively; NULL if absent. */
+typedef const char *(*clogin_header_lookup_fn)(void *ctx, const char *name);
+
+typedef struct clogin_request_info {
+    const char *method;      /* "GET" */
+    const char *scheme;      /* "http" or "https"; NULL: "http" */
+    const char *host;        /* the Host header, host[:port] */
+    const char *target;      /* the request-target as received: "/path?query" */
+    const char *remote_addr; /* the peer's address, e.g. "203.0.113.7" */
+    clogin_header_lookup_fn header;
+    void *header_ctx;
+    int64_t now;             /* seconds since the epoch; 0: the clock */
+} clogin_request_info;
+
+/* The info's strings are copied. Fails only on misuse or memory. */
+CLOGIN_API clogin_status clogin_request_begin(const clogin_manager *m,
+                                              const clogin_request_info *info,
+                                              clogin_request **out);
+/* Releases every user the request holds (through the classes' release). */
+CLOGIN_API void clogin_request_free(clogin_request *r);
+
+CLOGIN_API const clogin_manager *clogin_request_manager(const clogin_request *r);
+CLOGIN_API const char *clogin_request_method(const clogin_request *r);
+/* The path, without the query; the query string without '?' ("" if none). */
+CLOGIN_API const char *clogin_request_path(const clogin_request *r);
+CLOGIN_API const char *clogin_request_query(const clogin_request *r);
+CLOGIN_API const char *clogin_request_header(const clogin_request *r,
+                                             const char *name);
+/* A query-string argument, percent-decoded (the first if repeated); the
+ * result is a copy to clogin_free(). CLOGIN_ENOTFOUND when absent. */
+CLOGIN_API clogin_status clogin_request_arg(const clogin_request *r,
+                                            const char *name, char **value);
+/* A cookie's value (unquoted as Werkzeug does), a copy to clogin_free(). */
+CLOGIN_API clogin_status clogin_request_cookie(const clogin_request *r,
+                                               const char *name, char **value,
+                                               size_t *len);
+/* Flask's request.url: scheme://host/path?query as Werkzeug writes it. The
+ * string belongs to the request. */
+CLOGIN_API const char *clogin_request_url(clogin_request *r);
+
+/* The session (Flask's session), loaded from the session cookie on first
+ * use; an empty one when there is none or it does not verify. Never NULL
+ * unless memory ran out. Changes are sent by clogin_request_finish(). */
+CLOGIN_API clogin_session *clogin_request_session(clogin_request *r);
+/* Flask's session.permanent: the "_permanent" key. */
+CLOGIN_API clogin_status clogin_session_set_permanent(clogin_request *r,
+                                                      int permanent);
+
+/* ---- current_user ---- */
+
+/* The current user, loaded on first use in Flask-Login's order: session
+ * protection, "_user_id" through the user loader, the remember cookie, the
+ * request loader, the header loader. Returns the application's user, or
+ * the anonymous user (NULL unless a factory was set). */
+CLOGIN_API void *clogin_current_user(clogin_request *r);
+CLOGIN_API int clogin_is_authenticated(clogin_request *r);
+CLOGIN_API int clogin_is_active(clogin_request *r);
+CLOGIN_API int clogin_is_anonymous(clogin_request *r);
+/* The current user's get_id(), or NULL for anonymous users. */
+CLOGIN_API const char *clogin_current_user_id(clogin_request *r);
+/* UserMixin's equality: same class and same get_id(). */
+CLOGIN_API int clogin_user_equal(const clogin_manager *m, const void *a,
+                                 const void *b);
+/* login_fresh(): the session says "_fresh": true. */
+CLOGIN_API int clogin_login_fresh(clogin_request *r);
+/* login_remembered(): a remember cookie that verifies was sent (and the
+ * session does not say to clear it). */
+CLOGIN_API int clogin_login_remembered(clogin_request *r);
+
+/* ---- logging in and out ---- */
+
+typedef struct clogin_login_options {
+    int remember;     /* set a remember cookie */
+    int64_t duration; /* its lifetime in seconds; 0: REMEMBER_COOKIE_DURATION */
+    int force;        /* log in even if the user is not active */
+    int fresh;        /* mark the login fresh (Flask-Login's default) */
+} clogin_login_options;
+#define CLOGIN_LOGIN_OPTIONS_INIT {0, 0, 0, 1}
+
+/* login_user(): CLOGIN_EINACTIVE (and nothing changes) for an inactive user
+ * unless forced. The request takes the user: it is released with the
+ * request, through the user class. opts NULL: CLOGIN_LOGIN_OPTIONS_INIT. A
+ * negative duration is CLOGIN_EINVAL. */
+CLOGIN_API clogin_status clogin_login_user(clogin_request *r, void *user,
+                                           const clogin_login_options *opts);
+/* logout_user(): the request becomes anonymous; the remember cookie, if one
+ * was sent, is deleted with the response. */
+CLOGIN_API clogin_status clogin_logout_user(clogin_request *r);
+/* confirm_login(): the session becomes fresh again. */
+CLOGIN_API clogin_status clogin_confirm_login(clogin_request *r);
+
+/* ---- guards ---- */
+
+/* login_required: 0 to go on, else the HTTP status the handler must answer
+ * with at once (401, or 302 with clogin_response_location(), or what the
+ * unauthorized handler chose). Methods in EXEMPT_METHODS (OPTIONS) pass. */
+CLOGIN_API int clogin_login_required(clogin_request *r);
+/* fresh_login_required: as above, and a login that is not fresh gets
+ * needs_refresh(). */
+CLOGIN_API int clogin_fresh_login_required(clogin_request *r);
+/* LoginManager.unauthorized() and needs_refresh() themselves: the signal,
+ * then the handler if set, else 401 without a view, else flash the message
+ * and redirect to the view with "next". Return the status to answer with. */
+CLOGIN_API int clogin_unauthorized(clogin_request *r);
+CLOGIN_API int clogin_needs_refresh(clogin_request *r);
+
+/* ---- the response ---- */
+
+/* Redirect the response (302) to location; the Location header is emitted
+ * by clogin_request_finish(). */
+CLOGIN_API clogin_status clogin_response_redirect(clogin_request *r,
+                                                  const char *location);
+/* The Location set by a guard or clogin_response_redirect(), or NULL. */
+CLOGIN_API const char *clogin_response_location(const clogin_request *r);
+
+/* Called once per response header to add; returns 0 on success. */
+typedef int (*clogin_add_header_fn)(void *ctx, const char *name,
+                                    const char *value);
+/* After the handler: the headers the response needs, in this order:
+ * Location (if redirected), Set-Cookie for the session (only if it changed,
+ * or it is permanent and SESSION_REFRESH_EACH_REQUEST; deleted when it
+ * became empty), Set-Cookie for the remember cookie (set, refreshed or
+ * deleted), and "Vary: Cookie" when the session was read. A user loaded by
+ * the request or header loader leaves the session untouched, so API
+ * requests get no cookie. Call it once. */
+CLOGIN_API clogin_status clogin_request_finish(clogin_request *r,
+                                               clogin_add_header_fn add,
+                                               void *ctx);
+
+/* ---- flashed messages (Flask's flash / get_flashed_messages) ---- */
+
+CLOGIN_API clogin_status clogin_flash(clogin_request *r, const char *message,
+                                      const char *category);
+/* Takes the flashed messages out of the session (once per request; later
+ * calls see the same list) and calls fn for each whose category is in
+ * category_filter (a NULL-terminated list; NULL: all). Returns how many. */
+typedef void (*clogin_flash_fn)(void *ctx, const char *category,
+                                const char *message);
+CLOGIN_API size_t clogin_get_flashed_messages(clogin_request *r,
+                                              const char *const *category_filter,
+                                              clogin_flash_fn fn, void *ctx);
+
+/* ---- tests (FlaskLoginClient) ---- */
+
+/* A Cookie header value ("session=...") for a request already logged in as
+ * user_id, fresh or not, from remote_addr with user_agent (for the session
+ * identifier), so applications' own tests can skip the login form. */
+CLOGIN_API clogin_status clogin_test_login_cookie(const clogin_manager *m,
+                                                  const char *user_id,
+                                                  int fresh,
+                                                  const char *remote_addr,
+                                                  const char *user_agent,
+                                                  char **cookie_header);
+
+/* ------------------------------------------------------------------------
+ * URLs: next parameters and safe redirects
+ * ------------------------------------------------------------------------ */
+
+/* Is target safe to redirect to from a page served as host (the Host
+ * header, host[:port])? Only a path on this site ("/account?tab=2") or an
+ * absolute http(s) URL to this very host is; anything that a browser could
+ * take to another site (//evil, /\evil, \\evil, http:evil, userinfo tricks,
+ * encoded or escaped slashes, control characters, javascript:) is not.
+ * Returns 1 when safe. */
+CLOGIN_API int clogin_url_is_safe(const char *target, size_t len,
+                                  const char *host);
+/* Flask-Login's make_next_param(): current_url reduced to path and query
+ * when the login URL is on the same scheme and host. *out to clogin_free(). */
+CLOGIN_API clogin_status clogin_make_next_param(const char *login_url,
+                                                const char *current_url,
+                                                char **out);
+/* Flask-Login's login_url(): login_view (a path or an absolute URL; C has
+ * no endpoint names) with next_url added to its query as next_field (NULL:
+ * "next"), sorted and encoded as Werkzeug does; force_host (may be NULL)
+ * replaces the host as FORCE_HOST_FOR_REDIRECTS does. */
+CLOGIN_API clogin_status clogin_login_url(const char *login_view,
+                                          const char *next_url,
+                                          const char *next_field,
+                                          const char *force_host, char **out);
+
+/* ------------------------------------------------------------------------
  * Encoding and crypto utilities
  * ------------------------------------------------------------------------ */
 

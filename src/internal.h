@@ -58,6 +58,12 @@ size_t clogin__b64std_encode(const void *data, size_t len, char *out);
 clogin_status clogin__b64std_decode(const char *text, size_t len, uint8_t *out,
                                     size_t *out_len);
 
+/* ---- Set-Cookie for any value, quoted as Werkzeug does when needed ---- */
+clogin_status clogin__set_cookie_any_value(const char *name, const char *value,
+                                           size_t value_len,
+                                           const clogin_cookie_attrs *attrs,
+                                           char **out, size_t *out_len);
+
 /* ---- signer ---- */
 struct clogin_signer {
     size_t key_count;          /* current key + fallbacks */

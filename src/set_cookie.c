@@ -7,7 +7,7 @@
  * and anything a browser would misread is refused (CLOGIN_ECOOKIE), so the
  * output is never a broken or injected header. The exact length is computed
  * first and the result allocated once. */
-#include "clogin.h"
+#include "internal.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -79,7 +79,8 @@ static size_t add(size_t a, size_t b, int *overflow) {
  * Max-Age=0 whatever attrs say about expiry. */
 static clogin_status build(const char *name, const char *value,
                            size_t value_len, const clogin_cookie_attrs *attrs,
-                           int delete_mode, char **out, size_t *out_len) {
+                           int delete_mode, int quoted, char **out,
+                           size_t *out_len) {
     static const clogin_cookie_attrs defaults = CLOGIN_COOKIE_ATTRS_INIT;
 
     if (out != NULL)
@@ -118,9 +119,12 @@ static clogin_status build(const char *name, const char *value,
     for (size_t i = 0; i < name_len; i++)
         if (!is_tchar((unsigned char)name[i]))
             return CLOGIN_ECOOKIE;
-    for (size_t i = 0; i < value_len; i++)
-        if (!is_cookie_octet((unsigned char)value[i]))
+    for (size_t i = 0; i < value_len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        /* A Werkzeug-quoted value is printable ASCII without ';' */
+        if (quoted ? c < 0x20 || c > 0x7E || c == ';' : !is_cookie_octet(c))
             return CLOGIN_ECOOKIE;
+    }
     if (attrs->domain != NULL &&
         (attrs->domain[0] == '\0' || !valid_attr_value(attrs->domain, 0)))
         return CLOGIN_ECOOKIE;
@@ -215,11 +219,50 @@ static clogin_status build(const char *name, const char *value,
 CLOGIN_API clogin_status clogin_set_cookie_format(
     const char *name, const char *value, size_t value_len,
     const clogin_cookie_attrs *attrs, char **out, size_t *out_len) {
-    return build(name, value, value_len, attrs, 0, out, out_len);
+    return build(name, value, value_len, attrs, 0, 0, out, out_len);
 }
 
 CLOGIN_API clogin_status
 clogin_set_cookie_delete(const char *name, const clogin_cookie_attrs *attrs,
                          char **out, size_t *out_len) {
-    return build(name, "", 0, attrs, 1, out, out_len);
+    return build(name, "", 0, attrs, 1, 0, out, out_len);
+}
+
+/* werkzeug._internal._cookie_quote: inside double quotes, ',' ';' '"' '\\'
+ * and bytes outside 0x20-0x7E become backslash escapes (octal for bytes),
+ * which clogin_cookie_find() and Werkzeug's parser both undo. Only values
+ * that are not cookie-octets already are quoted. */
+clogin_status clogin__set_cookie_any_value(const char *name, const char *value,
+                                           size_t value_len,
+                                           const clogin_cookie_attrs *attrs,
+                                           char **out, size_t *out_len) {
+    int plain = 1;
+    for (size_t i = 0; i < value_len && plain; i++)
+        plain = is_cookie_octet((unsigned char)value[i]);
+    if (plain)
+        return build(name, value, value_len, attrs, 0, 0, out, out_len);
+    if (value_len > (SIZE_MAX - 3) / 4)
+        return CLOGIN_ETOOLARGE;
+    char *q = malloc(value_len * 4 + 3);
+    if (q == NULL)
+        return CLOGIN_ENOMEM;
+    size_t n = 0;
+    q[n++] = '"';
+    for (size_t i = 0; i < value_len; i++) {
+        unsigned char c = (unsigned char)value[i];
+        if (c == ',' || c == ';' || c < 0x20 || c > 0x7E) {
+            q[n++] = '\\';
+            q[n++] = (char)('0' + (c >> 6));
+            q[n++] = (char)('0' + ((c >> 3) & 7));
+            q[n++] = (char)('0' + (c & 7));
+        } else {
+            if (c == '"' || c == '\\')
+                q[n++] = '\\';
+            q[n++] = (char)c;
+        }
+    }
+    q[n++] = '"';
+    clogin_status st = build(name, q, n, attrs, 0, 1, out, out_len);
+    free(q);
+    return st;
 }

@@ -36,6 +36,11 @@ static const status_text statuses[] = {
                         "cookie name, value or attribute cannot be sent"},
     [CLOGIN_ENOTFOUND] = {"CLOGIN_ENOTFOUND", "not found"},
     [CLOGIN_ETYPE] = {"CLOGIN_ETYPE", "value has another type"},
+    [CLOGIN_ECONFIG] = {"CLOGIN_ECONFIG", "invalid configuration"},
+    [CLOGIN_ESTATE] = {"CLOGIN_ESTATE",
+                       "not allowed now (manager not started, or already started)"},
+    [CLOGIN_EINACTIVE] = {"CLOGIN_EINACTIVE", "the user is not active"},
+    [CLOGIN_EUNSAFE] = {"CLOGIN_EUNSAFE", "redirect target leaves the site"},
 };
 
 static const status_text *lookup(clogin_status status) {

@@ -1,0 +1,253 @@
+/* What the response carries: a redirect, the session and remember cookies
+ * (Flask's save_session and Flask-Login's _update_remember_cookie), Vary,
+ * and flashed messages. */
+#include "manager.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+clogin_status clogin_response_redirect(clogin_request *r, const char *location) {
+    if (!r || !location)
+        return CLOGIN_EINVAL;
+    /* A Location header must not be able to end the header early. */
+    for (const unsigned char *p = (const unsigned char *)location; *p; p++)
+        if (*p < 0x20 || *p == 0x7F)
+            return CLOGIN_EINVAL;
+    size_t n = strlen(location) + 1;
+    char *copy = malloc(n);
+    if (!copy)
+        return CLOGIN_ENOMEM;
+    memcpy(copy, location, n);
+    free(r->location);
+    r->location = copy;
+    return CLOGIN_OK;
+}
+
+const char *clogin_response_location(const clogin_request *r) {
+    return r ? r->location : NULL;
+}
+
+static clogin_cookie_attrs attrs_of(const clogin__cookie_config *c) {
+    clogin_cookie_attrs a = CLOGIN_COOKIE_ATTRS_INIT;
+    a.domain = c->domain;
+    a.path = c->path;
+    a.secure = c->secure;
+    a.http_only = c->http_only;
+    a.same_site = c->same_site;
+    return a;
+}
+
+/* Emit one Set-Cookie: value NULL deletes the cookie (with the attributes
+ * it was set with, so that browsers honour the deletion). */
+static clogin_status emit_cookie(clogin_request *r, const clogin__cookie_config *c,
+                                 const char *value, int64_t expires,
+                                 clogin_add_header_fn add, void *ctx) {
+    clogin_cookie_attrs a = attrs_of(c);
+    char *header = NULL;
+    clogin_status st;
+    if (value) {
+        a.expires = expires;
+        st = clogin__set_cookie_any_value(c->name, value, strlen(value), &a, &header, NULL);
+    } else {
+        st = clogin_set_cookie_delete(c->name, &a, &header, NULL);
+    }
+    if (st != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_ERROR, "cannot send cookie %s: %s", c->name,
+                    clogin_strerror(st));
+        return st;
+    }
+    int rc = add(ctx, "Set-Cookie", header);
+    clogin_free(header);
+    return rc == 0 ? CLOGIN_OK : CLOGIN_ENOMEM;
+}
+
+/* Flask-Login's _update_remember_cookie(), run before the session is saved
+ * as Flask's after_request functions are. Beyond Flask-Login, the refresh
+ * on every request only renews a cookie the browser actually sent. */
+static clogin_status update_remember(clogin_request *r, clogin_session *s,
+                                     clogin_add_header_fn add, void *ctx) {
+    const clogin__config *c = &r->m->config;
+    char op[8] = "";
+    const char *v;
+    size_t n;
+    if (clogin_session_get_string(s, CLOGIN__KEY_REMEMBER, &v, &n) == CLOGIN_OK &&
+        n < sizeof op) {
+        memcpy(op, v, n + 1);
+        clogin_session_remove(s, CLOGIN__KEY_REMEMBER);
+    } else if (clogin_session_has(s, CLOGIN__KEY_REMEMBER)) {
+        clogin_session_remove(s, CLOGIN__KEY_REMEMBER);
+    } else if (c->remember_cookie_refresh_each_request &&
+               clogin__cookie(r, c->remember_cookie.name, &v, &n, NULL, 0) !=
+                   CLOGIN_ENOTFOUND) {
+        memcpy(op, "set", 4);
+    }
+    char buf[32];
+    const char *id = clogin__session_user_id(s, buf);
+    if (strcmp(op, "set") == 0 && id) {
+        int64_t duration = c->remember_cookie_duration;
+        double seconds;
+        if (clogin_session_get_real(s, CLOGIN__KEY_REMEMBER_SECONDS, &seconds) == CLOGIN_OK) {
+            if (!(seconds >= 1 && seconds <= 100.0 * 366 * 86400)) {
+                clogin__log(r, CLOGIN_LOG_ERROR,
+                            "_remember_seconds must be a duration in seconds; "
+                            "the remember cookie is not set");
+                return CLOGIN_EINVAL;
+            }
+            duration = (int64_t)seconds;
+        }
+        char *value;
+        clogin_status st = clogin_remember_encode(r->m->signer, id, strlen(id), &value, NULL);
+        if (st == CLOGIN_OK)
+            st = emit_cookie(r, &c->remember_cookie, value, r->now + duration, add, ctx);
+        clogin_free(value);
+        return st;
+    }
+    if (strcmp(op, "clear") == 0)
+        return emit_cookie(r, &c->remember_cookie, NULL, 0, add, ctx);
+    return CLOGIN_OK;
+}
+
+/* Flask's SecureCookieSessionInterface.save_session(). */
+static clogin_status save_session(clogin_request *r, clogin_session *s,
+                                  clogin_add_header_fn add, void *ctx) {
+    const clogin__config *c = &r->m->config;
+    clogin_status st = CLOGIN_OK;
+    if (r->session_accessed && add(ctx, "Vary", "Cookie") != 0)
+        return CLOGIN_ENOMEM;
+    if (clogin_session_count(s) == 0) {
+        if (clogin_session_modified(s) && r->session_cookie_sent)
+            st = emit_cookie(r, &c->session_cookie, NULL, 0, add, ctx);
+        return st;
+    }
+    int permanent = 0;
+    clogin_session_get_bool(s, CLOGIN__KEY_PERMANENT, &permanent);
+    if (!clogin_session_modified(s) && !(permanent && c->session_refresh_each_request))
+        return CLOGIN_OK;
+    char *value;
+    st = clogin_session_cookie_encode(r->m->signer, s, r->now, &value, NULL);
+    if (st != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_ERROR, "cannot sign the session: %s", clogin_strerror(st));
+        return st;
+    }
+    st = emit_cookie(r, &c->session_cookie, value,
+                     permanent ? r->now + c->permanent_session_lifetime : 0, add, ctx);
+    clogin_free(value);
+    return st;
+}
+
+clogin_status clogin_request_finish(clogin_request *r, clogin_add_header_fn add,
+                                    void *ctx) {
+    if (!r || !add)
+        return CLOGIN_EINVAL;
+    if (r->finished)
+        return CLOGIN_ESTATE;
+    r->finished = 1;
+    clogin_status st = CLOGIN_OK;
+    if (r->location && add(ctx, "Location", r->location) != 0)
+        return CLOGIN_ENOMEM;
+    /* Without REMEMBER_COOKIE_REFRESH_EACH_REQUEST an unread session holds
+     * nothing to do: skip decoding it. */
+    clogin_session *s = r->session;
+    if (!s && r->m->config.remember_cookie_refresh_each_request)
+        s = clogin__session(r);
+    if (!s)
+        return CLOGIN_OK;
+    clogin_status rs = update_remember(r, s, add, ctx);
+    st = save_session(r, s, add, ctx);
+    return st != CLOGIN_OK ? st : rs;
+}
+
+/* ---- flashed messages ---- */
+
+clogin_status clogin_flash(clogin_request *r, const char *message,
+                           const char *category) {
+    if (!r || !message)
+        return CLOGIN_EINVAL;
+    clogin_session *s = clogin_request_session(r);
+    if (!s)
+        return CLOGIN_ENOMEM;
+    return clogin_session_flash(s, category ? category : "message", message);
+}
+
+size_t clogin_get_flashed_messages(clogin_request *r,
+                                   const char *const *category_filter,
+                                   clogin_flash_fn fn, void *ctx) {
+    if (!r)
+        return 0;
+    if (!r->flashes) {
+        clogin_session *s = clogin_request_session(r);
+        json_t *list = s ? json_object_get(s->root, "_flashes") : NULL;
+        r->flashes = json_is_array(list) ? json_incref(list) : json_array();
+        if (s && list)
+            clogin_session_remove(s, "_flashes");
+        if (!r->flashes)
+            return 0;
+    }
+    size_t count = 0;
+    for (size_t i = 0; i < json_array_size(r->flashes); i++) {
+        json_t *entry = json_array_get(r->flashes, i);
+        json_t *pair = json_is_object(entry) && json_object_size(entry) == 1
+                           ? json_object_get(entry, " t")
+                           : NULL;
+        const char *category = json_string_value(json_array_get(pair, 0));
+        const char *message = json_string_value(json_array_get(pair, 1));
+        if (!category || !message || json_array_size(pair) != 2)
+            continue;
+        int wanted = !category_filter;
+        for (size_t k = 0; category_filter && category_filter[k] && !wanted; k++)
+            wanted = strcmp(category_filter[k], category) == 0;
+        if (!wanted)
+            continue;
+        if (fn)
+            fn(ctx, category, message);
+        count++;
+    }
+    return count;
+}
+
+/* ---- FlaskLoginClient ---- */
+
+clogin_status clogin_test_login_cookie(const clogin_manager *m, const char *user_id,
+                                       int fresh, const char *remote_addr,
+                                       const char *user_agent, char **cookie_header) {
+    if (!m || !user_id || !cookie_header)
+        return CLOGIN_EINVAL;
+    *cookie_header = NULL;
+    if (!m->started)
+        return CLOGIN_ESTATE;
+    char ident[CLOGIN_SESSION_ID_LEN + 1];
+    clogin_session *s;
+    clogin_status st = clogin__session_identifier(m->signer->sha512,
+                                                  m->config.identifier_format,
+                                                  remote_addr, user_agent, ident);
+    if (st != CLOGIN_OK)
+        return st;
+    st = clogin_session_new(&s);
+    if (st != CLOGIN_OK)
+        return st;
+    char *value = NULL;
+    st = clogin_session_set_string(s, CLOGIN__KEY_USER_ID, user_id, strlen(user_id));
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_bool(s, CLOGIN__KEY_FRESH, fresh != 0);
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_string(s, CLOGIN__KEY_ID, ident, CLOGIN_SESSION_ID_LEN);
+    if (st == CLOGIN_OK)
+        st = clogin_session_cookie_encode(m->signer, s, (int64_t)time(NULL), &value, NULL);
+    clogin_session_free(s);
+    if (st != CLOGIN_OK)
+        return st;
+    const char *name = m->config.session_cookie.name;
+    size_t n = strlen(name) + 1 + strlen(value) + 1;
+    char *header = malloc(n);
+    if (header) {
+        memcpy(header, name, strlen(name));
+        header[strlen(name)] = '=';
+        memcpy(header + strlen(name) + 1, value, strlen(value) + 1);
+    }
+    clogin_free(value);
+    if (!header)
+        return CLOGIN_ENOMEM;
+    *cookie_header = header;
+    return CLOGIN_OK;
+}

@@ -1,0 +1,376 @@
+/* current_user, in Flask-Login's order, and logging in and out. */
+#include "manager.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void clogin__set_anonymous(clogin_request *r) {
+    const clogin_manager *m = r->m;
+    r->anonymous = 1;
+    r->user = NULL;
+    if (m->anon_factory) {
+        void *anon = m->anon_factory(m->anon_ctx);
+        if (anon && clogin__hold(r, anon, 1) == CLOGIN_OK)
+            r->user = anon;
+        else if (anon && m->anon_class.release)
+            m->anon_class.release(m->anon_ctx, anon);
+    }
+}
+
+static void set_user(clogin_request *r, void *user) {
+    r->user = user;
+    r->anonymous = 0;
+}
+
+const char *clogin__session_user_id(clogin_session *s, char buf[32]) {
+    const char *id;
+    int64_t n;
+    if (clogin_session_get_string(s, CLOGIN__KEY_USER_ID, &id, NULL) == CLOGIN_OK)
+        return id;
+    if (clogin_session_get_int(s, CLOGIN__KEY_USER_ID, &n) == CLOGIN_OK) {
+        snprintf(buf, 32, "%" PRId64, n);
+        return buf;
+    }
+    return NULL;
+}
+
+/* Ask the user loader; a loader error is logged and counts as no user. */
+static void *load_by_id(clogin_request *r, const char *id, int *failed) {
+    const clogin_manager *m = r->m;
+    void *user = NULL;
+    *failed = 0;
+    if (!m->user_loader)
+        return NULL;
+    clogin_status st = m->user_loader(m->user_loader_ctx, id, &user);
+    if (st != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_ERROR, "user loader failed: %s", clogin_strerror(st));
+        *failed = 1;
+        return NULL;
+    }
+    if (user && clogin__hold(r, user, 0) != CLOGIN_OK) {
+        if (m->user_class.release)
+            m->user_class.release(m->user_ctx, user);
+        return NULL;
+    }
+    return user;
+}
+
+/* Flask-Login's _session_protection_failed(): 1 when the login must go. */
+static int protection_failed(clogin_request *r, clogin_session *s) {
+    const clogin__config *c = &r->m->config;
+    if (c->session_protection == CLOGIN__PROTECTION_OFF || clogin_session_count(s) == 0)
+        return 0;
+    const char *stored;
+    const char *ident = clogin__identifier(r);
+    if (clogin_session_get_string(s, CLOGIN__KEY_ID, &stored, NULL) == CLOGIN_OK &&
+        strcmp(stored, ident) == 0)
+        return 0;
+    int permanent = 0;
+    clogin_session_get_bool(s, CLOGIN__KEY_PERMANENT, &permanent);
+    if (c->session_protection == CLOGIN__PROTECTION_BASIC || permanent) {
+        int fresh = 1;
+        /* "if sess.get('_fresh') is not False": only write when needed */
+        if (clogin_session_get_bool(s, CLOGIN__KEY_FRESH, &fresh) != CLOGIN_OK || fresh)
+            clogin_session_set_bool(s, CLOGIN__KEY_FRESH, 0);
+        clogin__emit(r, CLOGIN_SIGNAL_SESSION_PROTECTED, NULL);
+        return 0;
+    }
+    static const char *const keys[] = {CLOGIN__KEY_USER_ID, CLOGIN__KEY_REMEMBER,
+                                       CLOGIN__KEY_REMEMBER_SECONDS, CLOGIN__KEY_ID,
+                                       CLOGIN__KEY_FRESH, CLOGIN__KEY_NEXT};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        clogin_session_remove(s, keys[i]);
+    clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
+    clogin__emit(r, CLOGIN_SIGNAL_SESSION_PROTECTED, NULL);
+    return 1;
+}
+
+/* The remember cookie, if one was sent and the session does not say to
+ * clear it: its verified user id (to clogin_free), else NULL. */
+static char *remembered_id(clogin_request *r, clogin_session *s) {
+    const clogin__config *c = &r->m->config;
+    const char *op;
+    if (clogin_session_get_string(s, CLOGIN__KEY_REMEMBER, &op, NULL) == CLOGIN_OK &&
+        strcmp(op, "clear") == 0)
+        return NULL;
+    char buf[4096];
+    const char *value;
+    size_t len;
+    if (clogin__cookie(r, c->remember_cookie.name, &value, &len, buf, sizeof buf) !=
+        CLOGIN_OK)
+        return NULL;
+    char *id = NULL;
+    size_t id_len = 0;
+    clogin_status st = clogin_remember_decode(r->m->signer, value, len, &id, &id_len, NULL);
+    if (st != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_DEBUG, "remember cookie refused: %s",
+                    clogin_status_name(st));
+        return NULL;
+    }
+    if (strlen(id) != id_len || !clogin__utf8_valid(id, id_len)) {
+        clogin_free(id); /* an id with NUL or bad UTF-8 cannot be a session id */
+        return NULL;
+    }
+    return id;
+}
+
+/* The remember cookie restores the login, not fresh. Unlike Flask-Login,
+ * the session identifier is stored too, so that strong protection does not
+ * throw the restored login away on the next request. */
+static void *load_from_cookie(clogin_request *r, clogin_session *s) {
+    char *id = remembered_id(r, s);
+    if (!id)
+        return NULL;
+    int failed;
+    void *user = load_by_id(r, id, &failed);
+    if (user) {
+        clogin_session_set_string(s, CLOGIN__KEY_USER_ID, id, strlen(id));
+        clogin_session_set_bool(s, CLOGIN__KEY_FRESH, 0);
+        clogin_session_set_string(s, CLOGIN__KEY_ID, clogin__identifier(r),
+                                  CLOGIN_SESSION_ID_LEN);
+        clogin__emit(r, CLOGIN_SIGNAL_USER_LOADED_FROM_COOKIE, user);
+    }
+    clogin_free(id);
+    return user;
+}
+
+static void *load_from_request(clogin_request *r) {
+    const clogin_manager *m = r->m;
+    void *user = NULL;
+    if (!m->request_loader)
+        return NULL;
+    clogin_status st = m->request_loader(m->request_loader_ctx, r, &user);
+    if (st != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_ERROR, "request loader failed: %s", clogin_strerror(st));
+        return NULL;
+    }
+    if (user && clogin__hold(r, user, 0) != CLOGIN_OK) {
+        if (m->user_class.release)
+            m->user_class.release(m->user_ctx, user);
+        return NULL;
+    }
+    if (user)
+        clogin__emit(r, CLOGIN_SIGNAL_USER_LOADED_FROM_REQUEST, user);
+    return user;
+}
+
+static void *load_from_header(clogin_request *r) {
+    const clogin_manager *m = r->m;
+    const char *value = clogin_request_header(r, m->config.auth_header_name);
+    void *user = NULL;
+    if (!m->header_loader || !value)
+        return NULL;
+    clogin_status st = m->header_loader(m->header_loader_ctx, value, &user);
+    if (st != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_ERROR, "header loader failed: %s", clogin_strerror(st));
+        return NULL;
+    }
+    if (user && clogin__hold(r, user, 0) != CLOGIN_OK) {
+        if (m->user_class.release)
+            m->user_class.release(m->user_ctx, user);
+        return NULL;
+    }
+    if (user)
+        clogin__emit(r, CLOGIN_SIGNAL_USER_LOADED_FROM_HEADER, user);
+    return user;
+}
+
+/* Flask-Login's _load_user(). Beyond it: an unknown id is removed from the
+ * session (as its documentation promises), and a remember cookie that does
+ * not verify does not stop the request and header loaders. */
+void clogin__load_user(clogin_request *r) {
+    if (r->user_loaded)
+        return;
+    r->user_loaded = 1;
+    clogin__emit(r, CLOGIN_SIGNAL_USER_ACCESSED, NULL);
+    clogin_session *s = clogin_request_session(r);
+    if (!s || protection_failed(r, s)) {
+        clogin__set_anonymous(r);
+        return;
+    }
+    void *user = NULL;
+    char buf[32];
+    const char *id = clogin__session_user_id(s, buf);
+    if (id) {
+        int failed;
+        user = load_by_id(r, id, &failed);
+        if (!user && !failed && r->m->user_loader)
+            clogin_session_remove(s, CLOGIN__KEY_USER_ID);
+    }
+    if (!user)
+        user = load_from_cookie(r, s);
+    if (!user)
+        user = load_from_request(r);
+    if (!user)
+        user = load_from_header(r);
+    if (user)
+        set_user(r, user);
+    else
+        clogin__set_anonymous(r);
+}
+
+/* ---- the four questions ---- */
+
+void *clogin_current_user(clogin_request *r) {
+    if (!r)
+        return NULL;
+    clogin__load_user(r);
+    return r->user;
+}
+
+static const clogin_user_class *current_class(clogin_request *r, void **ctx) {
+    clogin__load_user(r);
+    *ctx = r->anonymous ? r->m->anon_ctx : r->m->user_ctx;
+    return r->anonymous ? &r->m->anon_class : &r->m->user_class;
+}
+
+static int user_is_active(const clogin_manager *m, const void *user) {
+    return m->user_class.is_active ? m->user_class.is_active(m->user_ctx, user) != 0 : 1;
+}
+
+int clogin_is_active(clogin_request *r) {
+    if (!r)
+        return 0;
+    void *ctx;
+    const clogin_user_class *cls = current_class(r, &ctx);
+    if (r->anonymous)
+        return cls->is_active && r->user ? cls->is_active(ctx, r->user) != 0 : 0;
+    return user_is_active(r->m, r->user);
+}
+
+int clogin_is_authenticated(clogin_request *r) {
+    if (!r)
+        return 0;
+    void *ctx;
+    const clogin_user_class *cls = current_class(r, &ctx);
+    if (r->anonymous)
+        return cls->is_authenticated && r->user ? cls->is_authenticated(ctx, r->user) != 0
+                                                : 0;
+    if (cls->is_authenticated)
+        return cls->is_authenticated(ctx, r->user) != 0;
+    return user_is_active(r->m, r->user); /* UserMixin: authenticated = active */
+}
+
+int clogin_is_anonymous(clogin_request *r) {
+    if (!r)
+        return 1;
+    void *ctx;
+    const clogin_user_class *cls = current_class(r, &ctx);
+    if (cls->is_anonymous && r->user)
+        return cls->is_anonymous(ctx, r->user) != 0;
+    return r->anonymous;
+}
+
+const char *clogin_current_user_id(clogin_request *r) {
+    if (!r)
+        return NULL;
+    void *ctx;
+    const clogin_user_class *cls = current_class(r, &ctx);
+    return cls->get_id && r->user ? cls->get_id(ctx, r->user) : NULL;
+}
+
+int clogin_user_equal(const clogin_manager *m, const void *a, const void *b) {
+    if (!m || !a || !b || !m->user_class.get_id)
+        return 0;
+    if (a == b)
+        return 1;
+    const char *ia = m->user_class.get_id(m->user_ctx, a);
+    const char *ib = m->user_class.get_id(m->user_ctx, b);
+    return ia && ib && strcmp(ia, ib) == 0;
+}
+
+int clogin_login_fresh(clogin_request *r) {
+    clogin_session *s = clogin_request_session(r);
+    int fresh = 0;
+    return s && clogin_session_get_bool(s, CLOGIN__KEY_FRESH, &fresh) == CLOGIN_OK && fresh;
+}
+
+int clogin_login_remembered(clogin_request *r) {
+    clogin_session *s = clogin_request_session(r);
+    char *id = s ? remembered_id(r, s) : NULL;
+    clogin_free(id);
+    return id != NULL;
+}
+
+/* ---- logging in and out ---- */
+
+clogin_status clogin_login_user(clogin_request *r, void *user,
+                                const clogin_login_options *opts) {
+    static const clogin_login_options defaults = CLOGIN_LOGIN_OPTIONS_INIT;
+    if (!r || !user)
+        return CLOGIN_EINVAL;
+    const clogin_manager *m = r->m;
+    clogin_status st = clogin__hold(r, user, 0);
+    if (st != CLOGIN_OK)
+        return st;
+    if (!opts)
+        opts = &defaults;
+    if (opts->duration < 0)
+        return CLOGIN_EINVAL;
+    if (!opts->force && !user_is_active(m, user))
+        return CLOGIN_EINACTIVE;
+    const char *id = m->user_class.get_id(m->user_ctx, user);
+    if (!id)
+        return CLOGIN_EINVAL;
+    clogin_session *s = clogin_request_session(r);
+    if (!s)
+        return CLOGIN_ENOMEM;
+    st = clogin_session_set_string(s, CLOGIN__KEY_USER_ID, id, strlen(id));
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_bool(s, CLOGIN__KEY_FRESH, opts->fresh != 0);
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_string(s, CLOGIN__KEY_ID, clogin__identifier(r),
+                                       CLOGIN_SESSION_ID_LEN);
+    if (st == CLOGIN_OK && opts->remember) {
+        st = clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "set", 3);
+        /* Flask-Login stores timedelta seconds as a float */
+        if (st == CLOGIN_OK && opts->duration > 0)
+            st = clogin_session_set_real(s, CLOGIN__KEY_REMEMBER_SECONDS,
+                                         (double)opts->duration);
+    }
+    if (st != CLOGIN_OK)
+        return st;
+    r->user_loaded = 1;
+    set_user(r, user);
+    clogin__emit(r, CLOGIN_SIGNAL_USER_LOGGED_IN, user);
+    return CLOGIN_OK;
+}
+
+clogin_status clogin_logout_user(clogin_request *r) {
+    if (!r)
+        return CLOGIN_EINVAL;
+    void *user = clogin_current_user(r);
+    clogin_session *s = clogin_request_session(r);
+    if (!s)
+        return CLOGIN_ENOMEM;
+    clogin_session_remove(s, CLOGIN__KEY_USER_ID);
+    clogin_session_remove(s, CLOGIN__KEY_FRESH);
+    clogin_session_remove(s, CLOGIN__KEY_ID);
+    const char *value;
+    size_t len;
+    if (clogin__cookie(r, r->m->config.remember_cookie.name, &value, &len, NULL, 0) !=
+        CLOGIN_ENOTFOUND) {
+        clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
+        clogin_session_remove(s, CLOGIN__KEY_REMEMBER_SECONDS);
+    }
+    clogin__emit(r, CLOGIN_SIGNAL_USER_LOGGED_OUT, r->anonymous ? NULL : user);
+    clogin__set_anonymous(r);
+    return CLOGIN_OK;
+}
+
+clogin_status clogin_confirm_login(clogin_request *r) {
+    if (!r)
+        return CLOGIN_EINVAL;
+    clogin_session *s = clogin_request_session(r);
+    if (!s)
+        return CLOGIN_ENOMEM;
+    clogin_status st = clogin_session_set_bool(s, CLOGIN__KEY_FRESH, 1);
+    if (st == CLOGIN_OK)
+        st = clogin_session_set_string(s, CLOGIN__KEY_ID, clogin__identifier(r),
+                                       CLOGIN_SESSION_ID_LEN);
+    if (st == CLOGIN_OK)
+        clogin__emit(r, CLOGIN_SIGNAL_USER_LOGIN_CONFIRMED, NULL);
+    return st;
+}
