@@ -11,8 +11,9 @@ CMAKE_GEN    := -G Ninja
 RELEASE_DIR := $(BUILD)/release
 CHECK_DIR   := $(BUILD)/check
 FUZZ_DIR    := $(BUILD)/fuzz
+TSAN_DIR    := $(BUILD)/tsan
 
-.PHONY: all deps demo check check-unit check-fuzz bench fuzz clean
+.PHONY: all deps demo check check-unit check-fuzz check-tsan bench fuzz clean
 
 all: $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR)
@@ -27,16 +28,28 @@ demo: deps $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR)
 	$(RELEASE_DIR)/clogin-cookie demo
 
-# Unit, interop and packaging tests under ASan+UBSan, then every fuzz
-# corpus and regression input replayed through the libFuzzer builds.
+# Unit, interop and packaging tests under ASan+UBSan, the threaded tests
+# under ThreadSanitizer, then every fuzz corpus and regression input
+# replayed through the libFuzzer builds.
 check: deps
-	$(MAKE) check-unit check-fuzz
+	$(MAKE) check-unit check-tsan check-fuzz
 
 check-unit:
 	cmake -S . -B $(CHECK_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCLOGIN_SANITIZE=ON
 	cmake --build $(CHECK_DIR)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(CHECK_DIR) --output-on-failure -j2
+
+$(TSAN_DIR)/build.ninja:
+	CC=clang cmake -S . -B $(TSAN_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCLOGIN_BUILD_BENCH=OFF -DCLOGIN_BUILD_TOOLS=OFF \
+	  -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
+	  -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread
+
+check-tsan: $(TSAN_DIR)/build.ninja
+	cmake --build $(TSAN_DIR) --target test_concurrency test_threads
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_DIR) --output-on-failure \
+	  -R 'unit/test_(concurrency|threads)$$'
 
 $(FUZZ_DIR)/build.ninja:
 	CC=clang cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -450,7 +450,9 @@ typedef clogin_status (*clogin_header_loader_fn)(void *ctx,
                                                  const char *header_value,
                                                  void **user);
 /* unauthorized / needs-refresh handlers: return the HTTP status to answer
- * with; they may call clogin_response_redirect() and clogin_flash(). */
+ * with (a value below 100 counts as 401: a guard never lets a refused
+ * request through); they may call clogin_response_redirect() and
+ * clogin_flash(). */
 typedef int (*clogin_handler_fn)(void *ctx, clogin_request *r);
 /* The translation of a message (e.g. gettext); the result must stay valid
  * until the request is freed. */
@@ -534,7 +536,7 @@ CLOGIN_API clogin_status clogin_manager_start(clogin_manager *m);
 typedef const char *(*clogin_header_lookup_fn)(void *ctx, const char *name);
 
 typedef struct clogin_request_info {
-    const char *method;      /* "GET" */
+    const char *method;      /* "GET" (upper-cased, as Werkzeug does) */
     const char *scheme;      /* "http" or "https"; NULL: "http" */
     const char *host;        /* the Host header, host[:port] */
     const char *target;      /* the request-target as received: "/path?query" */
@@ -612,7 +614,7 @@ typedef struct clogin_login_options {
 /* login_user(): CLOGIN_EINACTIVE (and nothing changes) for an inactive user
  * unless forced. The request takes the user: it is released with the
  * request, through the user class. opts NULL: CLOGIN_LOGIN_OPTIONS_INIT. A
- * negative duration is CLOGIN_EINVAL. */
+ * duration below 0 or over 100 years is CLOGIN_EINVAL. */
 CLOGIN_API clogin_status clogin_login_user(clogin_request *r, void *user,
                                            const clogin_login_options *opts);
 /* logout_user(): the request becomes anonymous; the remember cookie, if one
@@ -652,7 +654,8 @@ typedef int (*clogin_add_header_fn)(void *ctx, const char *name,
  * Location (if redirected), Set-Cookie for the session (only if it changed,
  * or it is permanent and SESSION_REFRESH_EACH_REQUEST; deleted when it
  * became empty), Set-Cookie for the remember cookie (set, refreshed or
- * deleted), and "Vary: Cookie" when the session was read. A user loaded by
+ * deleted), and "Vary: Cookie" when the session was read or its cookie is
+ * sent. A user loaded by
  * the request or header loader leaves the session untouched, so API
  * requests get no cookie. Call it once. */
 CLOGIN_API clogin_status clogin_request_finish(clogin_request *r,
@@ -665,7 +668,8 @@ CLOGIN_API clogin_status clogin_flash(clogin_request *r, const char *message,
                                       const char *category);
 /* Takes the flashed messages out of the session (once per request; later
  * calls see the same list) and calls fn for each whose category is in
- * category_filter (a NULL-terminated list; NULL: all). Returns how many. */
+ * category_filter (a NULL-terminated list; NULL or empty: all, as Flask).
+ * Returns how many. */
 typedef void (*clogin_flash_fn)(void *ctx, const char *category,
                                 const char *message);
 CLOGIN_API size_t clogin_get_flashed_messages(clogin_request *r,
@@ -676,12 +680,14 @@ CLOGIN_API size_t clogin_get_flashed_messages(clogin_request *r,
 
 /* A Cookie header value ("session=...") for a request already logged in as
  * user_id, fresh or not, from remote_addr with user_agent (for the session
- * identifier), so applications' own tests can skip the login form. */
+ * identifier), signed at now (0: the clock), so applications' own tests
+ * can skip the login form. *cookie_header is released with clogin_free(). */
 CLOGIN_API clogin_status clogin_test_login_cookie(const clogin_manager *m,
                                                   const char *user_id,
                                                   int fresh,
                                                   const char *remote_addr,
                                                   const char *user_agent,
+                                                  int64_t now,
                                                   char **cookie_header);
 
 /* ------------------------------------------------------------------------

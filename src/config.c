@@ -30,8 +30,7 @@
 
 extern char **environ;
 
-/* 100 years of 365.25 days: a cookie's expiry stays far from year 9999. */
-#define MAX_DURATION INT64_C(3155760000)
+#define MAX_DURATION CLOGIN__MAX_DURATION
 #define MAX_TRUSTED_PROXIES 16
 
 /* get_buf holds one formatted number per numeric setting. */

@@ -10,6 +10,10 @@
 
 #define CLOGIN__ERRLEN 256
 
+/* The longest duration accepted anywhere: 100 years of 365.25 days, so a
+ * cookie's expiry stays far from year 9999. */
+#define CLOGIN__MAX_DURATION INT64_C(3155760000)
+
 typedef enum clogin__protection {
     CLOGIN__PROTECTION_OFF = 0,
     CLOGIN__PROTECTION_BASIC,

@@ -99,13 +99,18 @@ static int redirect_to(clogin_request *r, const char *view) {
     return 302;
 }
 
+/* A handler's status; never one that would let the guarded view run. */
+static int handled(int status) {
+    return status < 100 ? 401 : status;
+}
+
 int clogin_unauthorized(clogin_request *r) {
     if (!r)
         return 500;
     const clogin_manager *m = r->m;
     clogin__emit(r, CLOGIN_SIGNAL_USER_UNAUTHORIZED, NULL);
     if (m->unauthorized)
-        return m->unauthorized(m->unauthorized_ctx, r);
+        return handled(m->unauthorized(m->unauthorized_ctx, r));
     const char *view = login_view_for(r);
     if (!view)
         return 401;
@@ -119,7 +124,7 @@ int clogin_needs_refresh(clogin_request *r) {
     const clogin_manager *m = r->m;
     clogin__emit(r, CLOGIN_SIGNAL_USER_NEEDS_REFRESH, NULL);
     if (m->needs_refresh)
-        return m->needs_refresh(m->needs_refresh_ctx, r);
+        return handled(m->needs_refresh(m->needs_refresh_ctx, r));
     if (!m->config.refresh_view)
         return 401;
     flash_message(r, m->config.needs_refresh_message,

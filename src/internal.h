@@ -4,6 +4,7 @@
 #define CLOGIN_INTERNAL_H
 
 #include "clogin.h"
+#include "utf8.h"
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -105,6 +106,5 @@ clogin_status clogin__session_wrap(json_t *root, clogin_session **out);
 /* Set a value (takes the reference, even on failure) and mark modified. */
 clogin_status clogin__session_put(clogin_session *s, const char *key,
                                   json_t *value);
-int clogin__utf8_valid(const char *s, size_t len);
 
 #endif

@@ -70,21 +70,6 @@ static void put_u16(clogin__buf *b, unsigned u) {
     clogin__buf_append(b, esc, sizeof esc);
 }
 
-/* Decode one UTF-8 sequence (jansson has validated the text). */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp) {
-    unsigned char c = s[0];
-    size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    if (len > n) { /* cannot happen for validated text; stay in bounds */
-        *cp = 0xFFFD;
-        return n;
-    }
-    uint32_t v = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-    for (size_t i = 1; i < len; i++)
-        v = (v << 6) | (s[i] & 0x3F);
-    *cp = v;
-    return len;
-}
-
 static void dump_string(clogin__buf *b, const char *str, size_t len) {
     const unsigned char *s = (const unsigned char *)str;
     clogin__buf_putc(b, '"');
@@ -115,8 +100,9 @@ static void dump_string(clogin__buf *b, const char *str, size_t len) {
             i++;
             continue;
         }
-        uint32_t cp;
-        i += utf8_next(s + i, len - i, &cp);
+        uint32_t cp = 0xFFFD;
+        int ok; /* always: jansson validated the text */
+        i += clogin__utf8_next(s + i, len - i, &ok, &cp);
         if (cp >= 0x10000) {
             cp -= 0x10000;
             put_u16(b, 0xD800 | (cp >> 10));

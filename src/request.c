@@ -49,6 +49,9 @@ clogin_status clogin_request_begin(const clogin_manager *m,
     r->path = dup_or_empty(target, path_len);
     r->query = dup_str(q ? q + 1 : "");
     r->remote_addr = info->remote_addr ? dup_str(info->remote_addr) : NULL;
+    for (char *p = r->method; p && *p; p++) /* Werkzeug upper-cases it */
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
     if (!r->method || !r->scheme || !r->host || !r->path || !r->query ||
         (info->remote_addr && !r->remote_addr)) {
         clogin_request_free(r);

@@ -38,35 +38,35 @@ static clogin_cookie_attrs attrs_of(const clogin__cookie_config *c) {
     return a;
 }
 
-/* Emit one Set-Cookie: value NULL deletes the cookie (with the attributes
+/* One Set-Cookie value: value NULL deletes the cookie (with the attributes
  * it was set with, so that browsers honour the deletion). */
-static clogin_status emit_cookie(clogin_request *r, const clogin__cookie_config *c,
-                                 const char *value, int64_t expires,
-                                 clogin_add_header_fn add, void *ctx) {
+static clogin_status make_cookie(clogin_request *r, const clogin__cookie_config *c,
+                                 const char *value, int64_t expires, char **header) {
     clogin_cookie_attrs a = attrs_of(c);
-    char *header = NULL;
     clogin_status st;
     if (value) {
         a.expires = expires;
-        st = clogin__set_cookie_any_value(c->name, value, strlen(value), &a, &header, NULL);
+        st = clogin__set_cookie_any_value(c->name, value, strlen(value), &a, header, NULL);
     } else {
-        st = clogin_set_cookie_delete(c->name, &a, &header, NULL);
+        st = clogin_set_cookie_delete(c->name, &a, header, NULL);
     }
-    if (st != CLOGIN_OK) {
+    if (st != CLOGIN_OK)
         clogin__log(r, CLOGIN_LOG_ERROR, "cannot send cookie %s: %s", c->name,
                     clogin_strerror(st));
-        return st;
-    }
-    int rc = add(ctx, "Set-Cookie", header);
-    clogin_free(header);
-    return rc == 0 ? CLOGIN_OK : CLOGIN_ENOMEM;
+    return st;
+}
+
+static int cookie_sent(const clogin_request *r, const char *name) {
+    const char *value;
+    size_t len;
+    return clogin__cookie(r, name, &value, &len, NULL, 0) != CLOGIN_ENOTFOUND;
 }
 
 /* Flask-Login's _update_remember_cookie(), run before the session is saved
  * as Flask's after_request functions are. Beyond Flask-Login, the refresh
  * on every request only renews a cookie the browser actually sent. */
 static clogin_status update_remember(clogin_request *r, clogin_session *s,
-                                     clogin_add_header_fn add, void *ctx) {
+                                     char **header) {
     const clogin__config *c = &r->m->config;
     char op[8] = "";
     const char *v;
@@ -78,8 +78,7 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
     } else if (clogin_session_has(s, CLOGIN__KEY_REMEMBER)) {
         clogin_session_remove(s, CLOGIN__KEY_REMEMBER);
     } else if (c->remember_cookie_refresh_each_request &&
-               clogin__cookie(r, c->remember_cookie.name, &v, &n, NULL, 0) !=
-                   CLOGIN_ENOTFOUND) {
+               cookie_sent(r, c->remember_cookie.name)) {
         memcpy(op, "set", 4);
     }
     char buf[32];
@@ -88,7 +87,7 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
         int64_t duration = c->remember_cookie_duration;
         double seconds;
         if (clogin_session_get_real(s, CLOGIN__KEY_REMEMBER_SECONDS, &seconds) == CLOGIN_OK) {
-            if (!(seconds >= 1 && seconds <= 100.0 * 366 * 86400)) {
+            if (!(seconds >= 1 && seconds <= (double)CLOGIN__MAX_DURATION)) {
                 clogin__log(r, CLOGIN_LOG_ERROR,
                             "_remember_seconds must be a duration in seconds; "
                             "the remember cookie is not set");
@@ -99,41 +98,44 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
         char *value;
         clogin_status st = clogin_remember_encode(r->m->signer, id, strlen(id), &value, NULL);
         if (st == CLOGIN_OK)
-            st = emit_cookie(r, &c->remember_cookie, value, r->now + duration, add, ctx);
+            st = make_cookie(r, &c->remember_cookie, value, r->now + duration, header);
         clogin_free(value);
         return st;
     }
     if (strcmp(op, "clear") == 0)
-        return emit_cookie(r, &c->remember_cookie, NULL, 0, add, ctx);
+        return make_cookie(r, &c->remember_cookie, NULL, 0, header);
     return CLOGIN_OK;
 }
 
-/* Flask's SecureCookieSessionInterface.save_session(). */
-static clogin_status save_session(clogin_request *r, clogin_session *s,
-                                  clogin_add_header_fn add, void *ctx) {
+/* Flask's SecureCookieSessionInterface.save_session(): the session cookie
+ * to send, if any. */
+static clogin_status save_session(clogin_request *r, clogin_session *s, char **header) {
     const clogin__config *c = &r->m->config;
-    clogin_status st = CLOGIN_OK;
-    if (r->session_accessed && add(ctx, "Vary", "Cookie") != 0)
-        return CLOGIN_ENOMEM;
     if (clogin_session_count(s) == 0) {
         if (clogin_session_modified(s) && r->session_cookie_sent)
-            st = emit_cookie(r, &c->session_cookie, NULL, 0, add, ctx);
-        return st;
+            return make_cookie(r, &c->session_cookie, NULL, 0, header);
+        return CLOGIN_OK;
     }
     int permanent = 0;
     clogin_session_get_bool(s, CLOGIN__KEY_PERMANENT, &permanent);
     if (!clogin_session_modified(s) && !(permanent && c->session_refresh_each_request))
         return CLOGIN_OK;
     char *value;
-    st = clogin_session_cookie_encode(r->m->signer, s, r->now, &value, NULL);
+    clogin_status st = clogin_session_cookie_encode(r->m->signer, s, r->now, &value, NULL);
     if (st != CLOGIN_OK) {
         clogin__log(r, CLOGIN_LOG_ERROR, "cannot sign the session: %s", clogin_strerror(st));
         return st;
     }
-    st = emit_cookie(r, &c->session_cookie, value,
-                     permanent ? r->now + c->permanent_session_lifetime : 0, add, ctx);
+    st = make_cookie(r, &c->session_cookie, value,
+                     permanent ? r->now + c->permanent_session_lifetime : 0, header);
     clogin_free(value);
     return st;
+}
+
+static int emit(clogin_add_header_fn add, void *ctx, const char *name, char *value) {
+    int rc = value ? add(ctx, name, value) : 0;
+    clogin_free(value);
+    return rc;
 }
 
 clogin_status clogin_request_finish(clogin_request *r, clogin_add_header_fn add,
@@ -143,19 +145,35 @@ clogin_status clogin_request_finish(clogin_request *r, clogin_add_header_fn add,
     if (r->finished)
         return CLOGIN_ESTATE;
     r->finished = 1;
-    clogin_status st = CLOGIN_OK;
-    if (r->location && add(ctx, "Location", r->location) != 0)
-        return CLOGIN_ENOMEM;
-    /* Without REMEMBER_COOKIE_REFRESH_EACH_REQUEST an unread session holds
-     * nothing to do: skip decoding it. */
+    const clogin__config *c = &r->m->config;
+    /* An unread session is decoded only when something may be due: a
+     * permanent session refreshed on every request, or a remember cookie
+     * refreshed on every request. */
     clogin_session *s = r->session;
-    if (!s && r->m->config.remember_cookie_refresh_each_request)
+    if (!s && ((c->session_refresh_each_request && cookie_sent(r, c->session_cookie.name)) ||
+               (c->remember_cookie_refresh_each_request &&
+                cookie_sent(r, c->remember_cookie.name))))
         s = clogin__session(r);
-    if (!s)
-        return CLOGIN_OK;
-    clogin_status rs = update_remember(r, s, add, ctx);
-    st = save_session(r, s, add, ctx);
-    return st != CLOGIN_OK ? st : rs;
+    char *remember = NULL, *session = NULL;
+    clogin_status rs = CLOGIN_OK, ss = CLOGIN_OK;
+    /* Flask runs after_request functions (Flask-Login's remember cookie)
+     * before it saves the session; the headers go out in the documented
+     * order all the same. */
+    if (s) {
+        rs = update_remember(r, s, &remember);
+        ss = save_session(r, s, &session);
+    }
+    int vary = r->session_accessed || session;
+    int rc = 0;
+    if (r->location)
+        rc |= add(ctx, "Location", r->location);
+    rc |= emit(add, ctx, "Set-Cookie", session);
+    rc |= emit(add, ctx, "Set-Cookie", remember);
+    if (vary)
+        rc |= add(ctx, "Vary", "Cookie");
+    if (rc != 0)
+        return CLOGIN_ENOMEM;
+    return ss != CLOGIN_OK ? ss : rs;
 }
 
 /* ---- flashed messages ---- */
@@ -194,7 +212,7 @@ size_t clogin_get_flashed_messages(clogin_request *r,
         const char *message = json_string_value(json_array_get(pair, 1));
         if (!category || !message || json_array_size(pair) != 2)
             continue;
-        int wanted = !category_filter;
+        int wanted = !category_filter || !category_filter[0]; /* Flask: empty = all */
         for (size_t k = 0; category_filter && category_filter[k] && !wanted; k++)
             wanted = strcmp(category_filter[k], category) == 0;
         if (!wanted)
@@ -210,7 +228,8 @@ size_t clogin_get_flashed_messages(clogin_request *r,
 
 clogin_status clogin_test_login_cookie(const clogin_manager *m, const char *user_id,
                                        int fresh, const char *remote_addr,
-                                       const char *user_agent, char **cookie_header) {
+                                       const char *user_agent, int64_t now,
+                                       char **cookie_header) {
     if (!m || !user_id || !cookie_header)
         return CLOGIN_EINVAL;
     *cookie_header = NULL;
@@ -233,7 +252,8 @@ clogin_status clogin_test_login_cookie(const clogin_manager *m, const char *user
     if (st == CLOGIN_OK)
         st = clogin_session_set_string(s, CLOGIN__KEY_ID, ident, CLOGIN_SESSION_ID_LEN);
     if (st == CLOGIN_OK)
-        st = clogin_session_cookie_encode(m->signer, s, (int64_t)time(NULL), &value, NULL);
+        st = clogin_session_cookie_encode(m->signer, s, now ? now : (int64_t)time(NULL),
+                                          &value, NULL);
     clogin_session_free(s);
     if (st != CLOGIN_OK)
         return st;

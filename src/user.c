@@ -307,7 +307,7 @@ clogin_status clogin_login_user(clogin_request *r, void *user,
         return st;
     if (!opts)
         opts = &defaults;
-    if (opts->duration < 0)
+    if (opts->duration < 0 || opts->duration > CLOGIN__MAX_DURATION)
         return CLOGIN_EINVAL;
     if (!opts->force && !user_is_active(m, user))
         return CLOGIN_EINACTIVE;
@@ -355,7 +355,7 @@ clogin_status clogin_logout_user(clogin_request *r) {
         clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
         clogin_session_remove(s, CLOGIN__KEY_REMEMBER_SECONDS);
     }
-    clogin__emit(r, CLOGIN_SIGNAL_USER_LOGGED_OUT, r->anonymous ? NULL : user);
+    clogin__emit(r, CLOGIN_SIGNAL_USER_LOGGED_OUT, user);
     clogin__set_anonymous(r);
     return CLOGIN_OK;
 }

@@ -2,8 +2,8 @@
  * test suite gets from Flask's test client.
  *
  *  - h_app: a fake application. Users "1" Notch, "2" Steve, "3" Creeper
- *    (inactive), "4" Jürgen and "佐藤" Müller (Flask-Login's germanjapanese),
- *    a user class, a user loader, optionally a request loader (the api_key
+ *    (inactive), "4" Jürgen, "佐藤" Müller (Flask-Login's germanjapanese),
+ *    "5" to "9" for the threads, and an id Werkzeug must quote; a user class, a user loader, optionally a request loader (the api_key
  *    query argument) and a header loader (Authorization: Basic base64(id)),
  *    a log callback and a counter on every signal. Every user object the
  *    loaders hand out is a fresh malloc'd copy that the user class's release
@@ -47,6 +47,8 @@
 #define H_SATO "\xe4\xbd\x90\xe8\x97\xa4"
 #define H_MULLER "M\xc3\xbcller"
 #define H_JURGEN "J\xc3\xbcrgen"
+/* an id that Werkzeug must quote in a cookie */
+#define H_BOB "Bob Smith, \"Jr\"; x\\y"
 
 /* ---------------------------------------------------------------- users */
 
@@ -69,6 +71,7 @@ static const h_user h_users[] = {
     {"7", "Skeleton", "skeleton-key", 1, 0},
     {"8", "Enderman", "enderman-key", 1, 0},
     {"9", "Villager", "villager-key", 1, 0},
+    {H_BOB, "Bob", "bob-key", 1, 0},
 };
 #define H_USER_COUNT (sizeof h_users / sizeof h_users[0])
 

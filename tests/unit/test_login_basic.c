@@ -145,6 +145,45 @@ static void test_login_user_emits_signal(void **state) {
     h_app_free(&a);
 }
 
+/* Signals go to every subscriber, in the order they were connected. */
+static char order[16];
+static void first_slot(void *ctx, clogin_request *r, clogin_signal sig, void *user) {
+    (void)ctx;
+    (void)r;
+    (void)sig;
+    assert_string_equal(((const h_user *)user)->id, "2");
+    strcat(order, "1");
+}
+static void second_slot(void *ctx, clogin_request *r, clogin_signal sig, void *user) {
+    (void)r;
+    (void)user;
+    assert_int_equal(sig, CLOGIN_SIGNAL_USER_LOGGED_IN);
+    assert_ptr_equal(ctx, order);
+    strcat(order, "2");
+}
+
+static void test_signal_subscribers_in_order(void **state) {
+    (void)state;
+    h_app a;
+    h_app_init(&a, 0);
+    assert_int_equal(clogin_manager_connect(a.m, CLOGIN_SIGNAL_USER_LOGGED_IN, first_slot, NULL),
+                     CLOGIN_OK);
+    assert_int_equal(clogin_manager_connect(a.m, CLOGIN_SIGNAL_USER_LOGGED_IN, second_slot, order),
+                     CLOGIN_OK);
+    assert_int_equal(clogin_manager_connect(a.m, CLOGIN_SIGNAL_COUNT, first_slot, NULL),
+                     CLOGIN_EINVAL);
+    assert_int_equal(clogin_manager_connect(a.m, CLOGIN_SIGNAL_USER_LOGGED_IN, NULL, NULL),
+                     CLOGIN_EINVAL);
+    h_app_start(&a);
+    h_client c;
+    h_client_init(&c, &a);
+    order[0] = '\0';
+    assert_int_equal(h_get_login(&c, "2"), CLOGIN_OK);
+    assert_string_equal(order, "12");
+    assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_LOGGED_IN), 1); /* h_on_signal first */
+    h_app_free(&a);
+}
+
 /* test_login_inactive_user: refused, nothing changes, the user is still
  * released with the request. */
 static void test_login_inactive_user(void **state) {
@@ -301,9 +340,14 @@ static void test_login_switches_user(void **state) {
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/login-steve", NULL);
     assert_string_equal(h_username_in(&c, r), "Notch");
-    assert_int_equal(clogin_login_user(r, h_user_new(&a, "2"), NULL), CLOGIN_OK);
+    h_user *steve = h_user_new(&a, "2");
+    assert_int_equal(clogin_login_user(r, steve, NULL), CLOGIN_OK);
     assert_string_equal(h_username_in(&c, r), "Steve");
+    /* the same object again: still released once (ASan would see twice) */
+    assert_int_equal(clogin_login_user(r, steve, NULL), CLOGIN_OK);
+    assert_ptr_equal(clogin_current_user(r), steve);
     h_close(&call);
+    assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_LOGGED_IN), 3);
     assert_string_equal(h_get_username(&c), "Steve");
     h_app_free(&a); /* both users released */
 }
@@ -610,6 +654,7 @@ int main(void) {
         cmocka_unit_test(test_login_user),
         cmocka_unit_test(test_login_user_not_fresh),
         cmocka_unit_test(test_login_user_emits_signal),
+        cmocka_unit_test(test_signal_subscribers_in_order),
         cmocka_unit_test(test_login_inactive_user),
         cmocka_unit_test(test_login_inactive_user_forced),
         cmocka_unit_test(test_logout_logs_out_current_user),

@@ -288,6 +288,39 @@ static void test_remember_me_refresh_every_request(void **state) {
     h_app_free(&a);
 }
 
+/* The refresh keeps the duration login_user() was given: Flask-Login's
+ * _set_cookie reads _remember_seconds (a float from Flask-Login, an int
+ * from other writers). */
+static void test_remember_refresh_keeps_custom_duration(void **state) {
+    (void)state;
+    static const char *const seconds[] = {"25200.0", "25200"};
+    for (size_t i = 0; i < 2; i++) {
+        h_app a;
+        h_app_init(&a, 0);
+        h_set(&a, "REMEMBER_COOKIE_REFRESH_EACH_REQUEST", "true");
+        h_app_start(&a);
+        h_client c;
+        h_client_init(&c, &a);
+        char json[512];
+        snprintf(json, sizeof json,
+                 "{\"_fresh\":true,\"_id\":\"%s\",\"_remember_seconds\":%s,\"_user_id\":\"1\"}",
+                 ident, seconds[i]);
+        h_session_put(&c, json);
+        h_jar_set(&c.jar, "remember_token", flask_remember_1);
+        c.now += 100;
+        h_call call;
+        h_open(&call, &c, "GET", "/username", NULL);
+        assert_string_equal(h_username_in(&c, call.r), "Notch");
+        h_close(&call);
+        char expected[512], date[CLOGIN_HTTP_DATE_LEN + 1];
+        snprintf(expected, sizeof expected, "remember_token=%s; Expires=%s; HttpOnly; Path=/",
+                 flask_remember_1, h_date(c.now + 25200, date));
+        assert_string_equal(h_set_cookie(&call, "remember_token"), expected);
+        assert_null(h_set_cookie(&call, "session")); /* the session is unchanged */
+        h_app_free(&a);
+    }
+}
+
 /* test_logout_stays_logged_out_with_remember_me: the cookie is deleted with
  * the attributes it was set with. */
 static void test_logout_stays_logged_out_with_remember_me(void **state) {
@@ -339,6 +372,33 @@ static void test_logout_deletes_custom_cookie(void **state) {
                         "Max-Age=0; Secure; HttpOnly; Path=/; SameSite=Lax");
     assert_null(h_jar_get(&c.jar, "myname"));
     assert_false(h_session_has(&c, "_remember_seconds"));
+    assert_string_equal(h_get_username(&c), "Anonymous");
+    h_app_free(&a);
+}
+
+/* A closed browser comes back straight to /logout: the login is restored
+ * from the cookie, then undone; nothing is left behind. */
+static void test_logout_right_after_restore(void **state) {
+    (void)state;
+    h_app a;
+    h_app_init(&a, 0);
+    h_app_start(&a);
+    h_client c;
+    h_client_init(&c, &a);
+    h_call call;
+    remember_login(&c, "1", 0, &call);
+    h_delete_session(&c);
+    h_signals_reset(&a);
+    h_open(&call, &c, "GET", "/logout", NULL);
+    assert_int_equal(clogin_logout_user(call.r), CLOGIN_OK);
+    assert_true(clogin_is_anonymous(call.r));
+    h_close(&call);
+    assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_LOADED_FROM_COOKIE), 1);
+    assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_LOGGED_OUT), 1);
+    assert_string_equal(a.signal_user[CLOGIN_SIGNAL_USER_LOGGED_OUT], "1");
+    assert_non_null(h_set_cookie(&call, "remember_token"));
+    assert_null(h_set_cookie(&call, "session")); /* never reached the browser */
+    assert_int_equal(c.jar.n, 0);
     assert_string_equal(h_get_username(&c), "Anonymous");
     h_app_free(&a);
 }
@@ -455,6 +515,40 @@ static void test_remember_me_unicode_user_id(void **state) {
     h_app_free(&a);
 }
 
+/* Ids that are not cookie-octets: the remember cookie is quoted exactly as
+ * Werkzeug 2.2's dump_cookie() quotes it, and comes back. */
+static void test_remember_cookie_quoted_like_werkzeug(void **state) {
+    (void)state;
+    static const struct {
+        const char *id, *name, *set_cookie;
+    } cases[] = {
+        {H_SATO, H_MULLER,
+         "remember_token=\"\\344\\275\\220\\350\\227\\244|19eb6417c22e6e4ba7d9ca586d4778e"
+         "3436a98c174be84347090be382a1ce3b4730f292c921228e1dbccf4a638ed10f9ec0fe31a979168fa2d49"
+         "c0275705a74c\"; Expires=Wed, 13 Nov 2024 22:13:20 GMT; HttpOnly; Path=/"},
+        {H_BOB, "Bob",
+         "remember_token=\"Bob Smith\\054 \\\"Jr\\\"\\073 x\\\\y|59edc2263142880429ba5e7aaa1"
+         "ad6519a10822c7bb4e065984dd1fe0435c4cb13e8be32cef9d587d41f9805ea8eee24fb8ce85d0e5eb70"
+         "c0f6d3111e2496d01\"; Expires=Wed, 13 Nov 2024 22:13:20 GMT; HttpOnly; Path=/"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        h_app a;
+        h_app_init(&a, 0);
+        h_app_start(&a);
+        h_client c;
+        h_client_init(&c, &a);
+        h_call call;
+        remember_login(&c, cases[i].id, 0, &call);
+        assert_string_equal(h_set_cookie(&call, "remember_token"), cases[i].set_cookie);
+        h_delete_session(&c);
+        h_open(&call, &c, "GET", "/userid", NULL);
+        assert_string_equal(h_username_in(&c, call.r), cases[i].name);
+        assert_string_equal(clogin_current_user_id(call.r), cases[i].id);
+        h_close(&call);
+        h_app_free(&a);
+    }
+}
+
 /* The cookie Werkzeug wrote for "佐藤" (quoted, octal escapes) is read. */
 static void test_remember_cookie_quoted_by_werkzeug(void **state) {
     (void)state;
@@ -553,13 +647,16 @@ int main(void) {
         cmocka_unit_test(test_invalid_durations),
         cmocka_unit_test(test_remember_me_no_refresh),
         cmocka_unit_test(test_remember_me_refresh_every_request),
+        cmocka_unit_test(test_remember_refresh_keeps_custom_duration),
         cmocka_unit_test(test_logout_stays_logged_out_with_remember_me),
         cmocka_unit_test(test_logout_deletes_custom_cookie),
+        cmocka_unit_test(test_logout_right_after_restore),
         cmocka_unit_test(test_logout_without_remember_cookie),
         cmocka_unit_test(test_invalid_remember_cookie),
         cmocka_unit_test(test_remember_cookie_before_request_loader),
         cmocka_unit_test(test_remember_cookie_from_flask_login),
         cmocka_unit_test(test_remember_me_unicode_user_id),
+        cmocka_unit_test(test_remember_cookie_quoted_like_werkzeug),
         cmocka_unit_test(test_remember_cookie_quoted_by_werkzeug),
         cmocka_unit_test(test_remember_cookie_unknown_user),
         cmocka_unit_test(test_strong_protection_remember_not_single_use),

@@ -354,6 +354,44 @@ static void test_absolute_login_view(void **state) {
     h_app_free(&a);
 }
 
+/* request.url as Werkzeug builds it from the Host header: default ports
+ * dropped, so an absolute login view on the same site still gets a
+ * relative next. */
+static void test_request_url_host_forms(void **state) {
+    (void)state;
+    static const struct {
+        const char *scheme, *host, *url;
+    } cases[] = {
+        {"http", "localhost:80", "http://localhost/p?q=1"},
+        {"https", "localhost:443", "https://localhost/p?q=1"},
+        {"http", "[::1]:8080", "http://[::1]:8080/p?q=1"},
+        {"http", "EXAMPLE.com", "http://EXAMPLE.com/p?q=1"},
+    };
+    h_app a;
+    h_app_init(&a, 0);
+    h_set(&a, "LOGIN_VIEW", "http://localhost/login");
+    h_app_start(&a);
+    h_client c;
+    h_client_init(&c, &a);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        c.scheme = cases[i].scheme;
+        c.host = cases[i].host;
+        h_call call;
+        h_open(&call, &c, "GET", "/p?q=1", NULL);
+        const char *url = clogin_request_url(call.r);
+        if (!url || strcmp(url, cases[i].url) != 0)
+            fail_msg("%s://%s: request.url %s, Werkzeug says %s", cases[i].scheme,
+                     cases[i].host, url ? url : "NULL", cases[i].url);
+        h_close(&call);
+    }
+    c.scheme = "http";
+    c.host = "localhost:80";
+    h_call call;
+    assert_int_equal(get_secret(&c, "/secret", &call), 302);
+    assert_string_equal(h_resp(&call, "Location", 0), "http://localhost/login?next=%2Fsecret");
+    h_app_free(&a);
+}
+
 /* TestLoginUrlGeneration */
 static void expect_login_url(const char *view, const char *next, const char *field,
                              const char *force_host, const char *expected) {
@@ -382,6 +420,14 @@ static void test_login_url_generation(void **state) {
     /* FORCE_HOST_FOR_REDIRECTS */
     expect_login_url("/login", "http://bad.com/secret", NULL, "good.com",
                      "//good.com/login?next=%2Fsecret");
+    expect_login_url("https://auth.localhost/login", protected_url, NULL, "good.com",
+                     "https://good.com/login?next=http%3A%2F%2Flocalhost%2Fprotected");
+    expect_login_url("/login", NULL, NULL, "good.com", "/login"); /* no next: as is */
+    /* the view's query: sorted (by key, then value), next replaced */
+    expect_login_url("/login?next=old&b=2&a=1", protected_url, NULL, NULL,
+                     "/login?a=1&b=2&next=%2Fprotected");
+    expect_login_url("/login?a=2&a=1", "http://localhost/p?x=1", NULL, NULL,
+                     "/login?a=1&a=2&next=%2Fp%3Fx%3D1");
 }
 
 /* TestLoginUrlGeneration.test_make_next_param */
@@ -549,6 +595,7 @@ int main(void) {
         cmocka_unit_test(test_login_view_longest_prefix),
         cmocka_unit_test(test_next_keeps_query),
         cmocka_unit_test(test_absolute_login_view),
+        cmocka_unit_test(test_request_url_host_forms),
         cmocka_unit_test(test_login_url_generation),
         cmocka_unit_test(test_make_next_param),
         cmocka_unit_test(test_force_host_for_redirects),
