@@ -36,17 +36,13 @@ const char *clogin__session_user_id(clogin_session *s, char buf[32]) {
     return NULL;
 }
 
-/* Ask the user loader; a loader error is logged and counts as no user. */
-static void *load_by_id(clogin_request *r, const char *id, int *failed) {
+/* A loader's answer: the user, now held by the request, or NULL. A loader
+ * error is logged and counts as no user. */
+static void *accept_loaded(clogin_request *r, const char *loader, clogin_status st,
+                           void *user) {
     const clogin_manager *m = r->m;
-    void *user = NULL;
-    *failed = 0;
-    if (!m->user_loader)
-        return NULL;
-    clogin_status st = m->user_loader(m->user_loader_ctx, id, &user);
     if (st != CLOGIN_OK) {
-        clogin__log(r, CLOGIN_LOG_ERROR, "user loader failed: %s", clogin_strerror(st));
-        *failed = 1;
+        clogin__log(r, CLOGIN_LOG_ERROR, "%s loader failed: %s", loader, clogin_strerror(st));
         return NULL;
     }
     if (user && clogin__hold(r, user, 0) != CLOGIN_OK) {
@@ -55,6 +51,18 @@ static void *load_by_id(clogin_request *r, const char *id, int *failed) {
         return NULL;
     }
     return user;
+}
+
+/* Ask the user loader; *failed tells a loader error from an unknown id. */
+static void *load_by_id(clogin_request *r, const char *id, int *failed) {
+    const clogin_manager *m = r->m;
+    void *user = NULL;
+    *failed = 0;
+    if (!m->user_loader)
+        return NULL;
+    clogin_status st = m->user_loader(m->user_loader_ctx, id, &user);
+    *failed = st != CLOGIN_OK;
+    return accept_loaded(r, "user", st, user);
 }
 
 /* Flask-Login's _session_protection_failed(): 1 when the login must go. */
@@ -142,15 +150,7 @@ static void *load_from_request(clogin_request *r) {
     if (!m->request_loader)
         return NULL;
     clogin_status st = m->request_loader(m->request_loader_ctx, r, &user);
-    if (st != CLOGIN_OK) {
-        clogin__log(r, CLOGIN_LOG_ERROR, "request loader failed: %s", clogin_strerror(st));
-        return NULL;
-    }
-    if (user && clogin__hold(r, user, 0) != CLOGIN_OK) {
-        if (m->user_class.release)
-            m->user_class.release(m->user_ctx, user);
-        return NULL;
-    }
+    user = accept_loaded(r, "request", st, user);
     if (user)
         clogin__emit(r, CLOGIN_SIGNAL_USER_LOADED_FROM_REQUEST, user);
     return user;
@@ -163,15 +163,7 @@ static void *load_from_header(clogin_request *r) {
     if (!m->header_loader || !value)
         return NULL;
     clogin_status st = m->header_loader(m->header_loader_ctx, value, &user);
-    if (st != CLOGIN_OK) {
-        clogin__log(r, CLOGIN_LOG_ERROR, "header loader failed: %s", clogin_strerror(st));
-        return NULL;
-    }
-    if (user && clogin__hold(r, user, 0) != CLOGIN_OK) {
-        if (m->user_class.release)
-            m->user_class.release(m->user_ctx, user);
-        return NULL;
-    }
+    user = accept_loaded(r, "header", st, user);
     if (user)
         clogin__emit(r, CLOGIN_SIGNAL_USER_LOADED_FROM_HEADER, user);
     return user;
