@@ -24,9 +24,11 @@ deps:
 $(RELEASE_DIR)/build.ninja:
 	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCLOGIN_BUILD_TESTS=OFF
 
+# Serves http://127.0.0.1:8080/ (users in demo.db, made on first start);
+# DEMO_ARGS passes options, e.g. make demo DEMO_ARGS="--port 9000".
 demo: deps $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR)
-	$(RELEASE_DIR)/clogin-cookie demo
+	$(RELEASE_DIR)/examples/demo/clogin-demo $(DEMO_ARGS)
 
 # Unit, interop and packaging tests under ASan+UBSan, the threaded tests
 # under ThreadSanitizer, then every fuzz corpus and regression input

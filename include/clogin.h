@@ -64,7 +64,9 @@ typedef enum clogin_status {
     CLOGIN_ESTATE,      /* called at the wrong time (manager not started,
                            or already started and so read-only) */
     CLOGIN_EINACTIVE,   /* login_user refused an inactive user */
-    CLOGIN_EUNSAFE      /* a redirect target that leaves the site */
+    CLOGIN_EUNSAFE,     /* a redirect target that leaves the site */
+    CLOGIN_EUNAVAILABLE /* a database or store the application or clogin
+                           relies on did not answer */
 } clogin_status;
 
 /* A short English description of a status, never NULL. */
@@ -560,10 +562,19 @@ CLOGIN_API const char *clogin_request_path(const clogin_request *r);
 CLOGIN_API const char *clogin_request_query(const clogin_request *r);
 CLOGIN_API const char *clogin_request_header(const clogin_request *r,
                                              const char *name);
-/* A query-string argument, percent-decoded (the first if repeated); the
- * result is a copy to clogin_free(). CLOGIN_ENOTFOUND when absent. */
+/* A query-string argument, decoded as Werkzeug does (the first if
+ * repeated); the result is a NUL-terminated copy to clogin_free(), and
+ * *len (may be NULL) its length, which tells a value holding "%00" from a
+ * shorter one. CLOGIN_ENOTFOUND when absent. */
 CLOGIN_API clogin_status clogin_request_arg(const clogin_request *r,
-                                            const char *name, char **value);
+                                            const char *name, char **value,
+                                            size_t *len);
+/* The same for any application/x-www-form-urlencoded text, e.g. a POST
+ * body: '+' is a space, %XX a byte, invalid UTF-8 becomes U+FFFD, and a
+ * '%' that starts no escape stays as it is (Werkzeug's url_decode). */
+CLOGIN_API clogin_status clogin_form_get(const char *data, size_t data_len,
+                                         const char *name, char **value,
+                                         size_t *len);
 /* A cookie's value (unquoted as Werkzeug does), a copy to clogin_free(). */
 CLOGIN_API clogin_status clogin_request_cookie(const clogin_request *r,
                                                const char *name, char **value,
@@ -641,7 +652,9 @@ CLOGIN_API int clogin_needs_refresh(clogin_request *r);
 /* ---- the response ---- */
 
 /* Redirect the response (302) to location; the Location header is emitted
- * by clogin_request_finish(). */
+ * by clogin_request_finish(). As Werkzeug's redirect() does, non-ASCII
+ * bytes and spaces are percent-encoded ("/café" -> "/caf%C3%A9"); control
+ * characters are CLOGIN_EINVAL. */
 CLOGIN_API clogin_status clogin_response_redirect(clogin_request *r,
                                                   const char *location);
 /* The Location set by a guard or clogin_response_redirect(), or NULL. */

@@ -124,11 +124,22 @@ const char *clogin_request_header(const clogin_request *r, const char *name) {
     return r->header(r->header_ctx, name);
 }
 
-clogin_status clogin_request_arg(const clogin_request *r, const char *name,
-                                 char **value) {
-    if (!r || !name || !value)
+clogin_status clogin_form_get(const char *data, size_t data_len, const char *name,
+                              char **value, size_t *len) {
+    if ((!data && data_len) || !name || !value)
         return CLOGIN_EINVAL;
-    return clogin__query_arg(r->query, strlen(r->query), name, value);
+    size_t n;
+    clogin_status st = clogin__query_arg_len(data ? data : "", data_len, name, value, &n);
+    if (st == CLOGIN_OK && len)
+        *len = n;
+    return st;
+}
+
+clogin_status clogin_request_arg(const clogin_request *r, const char *name,
+                                 char **value, size_t *len) {
+    if (!r)
+        return CLOGIN_EINVAL;
+    return clogin_form_get(r->query, strlen(r->query), name, value, len);
 }
 
 clogin_status clogin__cookie(const clogin_request *r, const char *name,

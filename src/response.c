@@ -7,18 +7,30 @@
 #include <string.h>
 #include <time.h>
 
+/* Location must be ASCII: like Werkzeug's redirect() (iri_to_uri), bytes
+ * outside ASCII and spaces are percent-encoded; control characters could
+ * end the header early and are refused. */
 clogin_status clogin_response_redirect(clogin_request *r, const char *location) {
     if (!r || !location)
         return CLOGIN_EINVAL;
-    /* A Location header must not be able to end the header early. */
-    for (const unsigned char *p = (const unsigned char *)location; *p; p++)
-        if (*p < 0x20 || *p == 0x7F)
+    static const char hex[] = "0123456789ABCDEF";
+    clogin__buf b = {0};
+    for (const unsigned char *p = (const unsigned char *)location; *p; p++) {
+        if (*p < 0x20 || *p == 0x7F) {
+            clogin__buf_free(&b);
             return CLOGIN_EINVAL;
-    size_t n = strlen(location) + 1;
-    char *copy = malloc(n);
-    if (!copy)
-        return CLOGIN_ENOMEM;
-    memcpy(copy, location, n);
+        }
+        if (*p >= 0x80 || *p == ' ') {
+            char esc[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            clogin__buf_append(&b, esc, 3);
+        } else {
+            clogin__buf_putc(&b, (char)*p);
+        }
+    }
+    char *copy;
+    clogin_status st = clogin__buf_finish(&b, &copy, NULL);
+    if (st != CLOGIN_OK)
+        return st;
     free(r->location);
     r->location = copy;
     return CLOGIN_OK;

@@ -41,6 +41,7 @@ static const status_text statuses[] = {
                        "not allowed now (manager not started, or already started)"},
     [CLOGIN_EINACTIVE] = {"CLOGIN_EINACTIVE", "the user is not active"},
     [CLOGIN_EUNSAFE] = {"CLOGIN_EUNSAFE", "redirect target leaves the site"},
+    [CLOGIN_EUNAVAILABLE] = {"CLOGIN_EUNAVAILABLE", "a database or store is unavailable"},
 };
 
 static const status_text *lookup(clogin_status status) {

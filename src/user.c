@@ -295,8 +295,11 @@ clogin_status clogin_login_user(clogin_request *r, void *user,
         return CLOGIN_EINVAL;
     const clogin_manager *m = r->m;
     clogin_status st = clogin__hold(r, user, 0);
-    if (st != CLOGIN_OK)
+    if (st != CLOGIN_OK) { /* the request takes the user even so */
+        if (m->user_class.release)
+            m->user_class.release(m->user_ctx, user);
         return st;
+    }
     if (!opts)
         opts = &defaults;
     if (opts->duration < 0 || opts->duration > CLOGIN__MAX_DURATION)

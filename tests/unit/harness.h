@@ -197,7 +197,7 @@ H_FN clogin_status h_request_loader(void *ctx, clogin_request *r, void **user) {
     if (atomic_load(&a->request_loader_fail))
         return CLOGIN_ESTATE;
     char *key = NULL;
-    clogin_status st = clogin_request_arg(r, "api_key", &key);
+    clogin_status st = clogin_request_arg(r, "api_key", &key, NULL);
     if (st == CLOGIN_ENOTFOUND)
         return CLOGIN_OK;
     assert_int_equal(st, CLOGIN_OK);

@@ -625,14 +625,24 @@ static void test_request_accessors(void **state) {
     assert_string_equal(clogin_request_header(r, "User-Agent"), H_UA);
     assert_null(clogin_request_header(r, "X-Absent"));
     char *v;
-    assert_int_equal(clogin_request_arg(r, "x", &v), CLOGIN_OK);
+    size_t len;
+    assert_int_equal(clogin_request_arg(r, "x", &v, NULL), CLOGIN_OK);
     assert_string_equal(v, "1"); /* the first of a repeated argument */
     clogin_free(v);
-    assert_int_equal(clogin_request_arg(r, "name", &v), CLOGIN_OK);
+    assert_int_equal(clogin_request_arg(r, "name", &v, &len), CLOGIN_OK);
     assert_string_equal(v, "caf\xc3\xa9 au lait");
+    assert_int_equal(len, 13);
     clogin_free(v);
-    assert_int_equal(clogin_request_arg(r, "nope", &v), CLOGIN_ENOTFOUND);
-    size_t len;
+    assert_int_equal(clogin_request_arg(r, "nope", &v, &len), CLOGIN_ENOTFOUND);
+    /* a form body: %00 shows in the length; a lone '%' stays */
+    assert_int_equal(clogin_form_get("p=a%00b&q=50%&p=x", 17, "p", &v, &len), CLOGIN_OK);
+    assert_int_equal(len, 3);
+    assert_memory_equal(v, "a\0b", 4);
+    clogin_free(v);
+    assert_int_equal(clogin_form_get("p=a%00b&q=50%&p=x", 17, "q", &v, &len), CLOGIN_OK);
+    assert_string_equal(v, "50%");
+    clogin_free(v);
+    assert_int_equal(clogin_form_get(NULL, 0, "q", &v, &len), CLOGIN_ENOTFOUND);
     assert_int_equal(clogin_request_cookie(r, "theme", &v, &len), CLOGIN_OK);
     assert_string_equal(v, "dark;blue"); /* unquoted as Werkzeug does */
     assert_int_equal(len, 9);

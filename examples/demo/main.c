@@ -1,0 +1,148 @@
+/* clogin-demo: a login site on libmicrohttpd, SQLite and clogin.
+ *
+ *   clogin-demo [--port N] [--db PATH] [--host ADDR]
+ *
+ * Every CLOGIN_* environment variable configures the login manager
+ * (docs/configuration.md); CLOGIN_SECRET_KEY is the secret key. */
+#include "app.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(void) {
+    fprintf(stderr, "usage: clogin-demo [--port N] [--db PATH] [--host ADDR]\n");
+    return 2;
+}
+
+static void log_line(void *ctx, clogin_log_level level, const char *message) {
+    (void)ctx;
+    if (level != CLOGIN_LOG_DEBUG) /* DEBUG: every refused cookie, too chatty */
+        fprintf(stderr, "clogin-demo: %s: %s\n",
+                level == CLOGIN_LOG_ERROR ? "error" : "warning", message);
+}
+
+/* The login manager: defaults in code, then the environment over them. */
+static int setup_manager(demo_app *app, const char *db_path) {
+    clogin_manager *m;
+    if (clogin_manager_new(&m) != CLOGIN_OK)
+        return -1;
+    app->m = m;
+    if (clogin_manager_set(m, "LOGIN_VIEW", "/login") != CLOGIN_OK ||
+        clogin_manager_set(m, "REFRESH_VIEW", "/reauth") != CLOGIN_OK ||
+        clogin_manager_load_env(m, NULL) != CLOGIN_OK) {
+        fprintf(stderr, "clogin-demo: %s\n", clogin_manager_error(m));
+        return -1;
+    }
+    if (!clogin_manager_get(m, "SECRET_KEY") && secret_setup(m, db_path) != 0)
+        return -1;
+    const char *next = clogin_manager_get(m, "USE_SESSION_FOR_NEXT");
+    app->session_next = next && strcmp(next, "true") == 0;
+    clogin_manager_set_user_class(m, &demo_user_class, app);
+    clogin_manager_set_user_loader(m, demo_load_user, app);
+    clogin_manager_set_request_loader(m, demo_load_from_request, app);
+    clogin_manager_set_log(m, log_line, NULL);
+    if (clogin_manager_start(m) != CLOGIN_OK) { /* read-only and thread-safe from here */
+        fprintf(stderr, "clogin-demo: %s\n", clogin_manager_error(m));
+        return -1;
+    }
+    return 0;
+}
+
+/* --host as a socket address: an IPv4 or IPv6 address, or a name such as
+ * localhost (its first address). */
+static int parse_host(const char *host, unsigned port, struct sockaddr_storage *sa,
+                      unsigned *flags) {
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+    struct addrinfo *res;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0)
+        return -1;
+    memset(sa, 0, sizeof *sa);
+    memcpy(sa, res->ai_addr, res->ai_addrlen);
+    if (sa->ss_family == AF_INET6) {
+        ((struct sockaddr_in6 *)sa)->sin6_port = htons((uint16_t)port);
+        *flags |= MHD_USE_IPv6;
+    } else {
+        ((struct sockaddr_in *)sa)->sin_port = htons((uint16_t)port);
+    }
+    freeaddrinfo(res);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    const char *db_path = "demo.db", *host = "127.0.0.1";
+    unsigned long port = 8080;
+    for (int i = 1; i < argc; i++) {
+        char *end;
+        if (i + 1 < argc && strcmp(argv[i], "--port") == 0) {
+            port = strtoul(argv[++i], &end, 10);
+            if (*end || end == argv[i] || port > 65535)
+                return usage();
+        } else if (i + 1 < argc && strcmp(argv[i], "--db") == 0) {
+            db_path = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--host") == 0) {
+            host = argv[++i];
+        } else {
+            return usage();
+        }
+    }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+    struct sockaddr_storage sa;
+    if (parse_host(host, (unsigned)port, &sa, &flags) != 0) {
+        fprintf(stderr, "clogin-demo: cannot resolve --host %s\n", host);
+        return 2;
+    }
+    if (sodium_init() < 0) {
+        fprintf(stderr, "clogin-demo: libsodium failed to start\n");
+        return 1;
+    }
+
+    demo_app app = {0};
+    int rc = 1;
+    struct MHD_Daemon *d = NULL;
+    if (users_open(&app, db_path) != 0 || setup_manager(&app, db_path) != 0)
+        goto out;
+
+    /* Block the stop signals before MHD starts its threads, which inherit
+     * the mask; the main thread then waits for them with sigwait(). */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* A pool of threads, so that a slow Argon2id check (a login) does not
+     * hold up the other requests. */
+    d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, demo_handle, &app,
+                         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                         MHD_OPTION_THREAD_POOL_SIZE, 4u,
+                         MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                         MHD_OPTION_URI_LOG_CALLBACK, clogin_mhd_uri_logger, NULL,
+                         MHD_OPTION_NOTIFY_COMPLETED, clogin_mhd_completed, NULL,
+                         MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "clogin-demo: cannot listen on %s port %lu\n", host, port);
+        goto out;
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    int v6 = strchr(host, ':') != NULL;
+    printf("clogin-demo: serving http://%s%s%s:%u/\n", v6 ? "[" : "", host, v6 ? "]" : "",
+           info ? info->port : (unsigned)port);
+    fflush(stdout);
+
+    int sig;
+    sigwait(&stop, &sig);
+    printf("clogin-demo: stopping\n");
+    rc = 0;
+out:
+    if (d)
+        MHD_stop_daemon(d); /* waits for the requests in flight */
+    clogin_manager_free(app.m);
+    users_close(&app);
+    return rc;
+}

@@ -1,0 +1,206 @@
+/* The users, in SQLite. Passwords are Argon2id hashes (libsodium's
+ * crypto_pwhash_str); API keys are stored as BLAKE2b hashes, so a copy of
+ * the database gives away neither. Each user also has an alternative id,
+ * the id the cookies carry: changing it (with the password) ends every
+ * session and remember cookie of that user. */
+#include "app.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One connection for all of MHD's threads: SQLITE_OPEN_FULLMUTEX
+ * serializes it, and the demo's queries are tiny. The slow part of a login,
+ * the Argon2id check, runs outside the database. */
+static int db_error(demo_app *app, const char *what) {
+    fprintf(stderr, "clogin-demo: database: %s: %s\n", what, sqlite3_errmsg(app->db));
+    return -1;
+}
+
+static void new_alt_id(char out[DEMO_ALT_ID_LEN + 1]) {
+    unsigned char raw[DEMO_ALT_ID_LEN / 2];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2hex(out, DEMO_ALT_ID_LEN + 1, raw, sizeof raw);
+}
+
+static void api_key_hash(const char *key, size_t len, char out[65]) {
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)key, len, NULL, 0);
+    sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+static int seed_user(demo_app *app, int64_t id, const char *name, const char *password,
+                     int active, const char *api_key) {
+    char hash[crypto_pwhash_STRBYTES], key_hash[65], alt_id[DEMO_ALT_ID_LEN + 1];
+    if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        fprintf(stderr, "clogin-demo: out of memory hashing a password\n");
+        return -1;
+    }
+    api_key_hash(api_key, strlen(api_key), key_hash);
+    new_alt_id(alt_id);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(app->db,
+                           "INSERT INTO users (id, username, password_hash, active,"
+                           " api_key_hash, alt_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_error(app, "seed");
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 4, active);
+    sqlite3_bind_text(st, 5, key_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 6, alt_id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : db_error(app, "seed");
+}
+
+int users_open(demo_app *app, const char *path) {
+    if (sqlite3_open_v2(path, &app->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL) != SQLITE_OK) {
+        db_error(app, path);
+        users_close(app);
+        return -1;
+    }
+    sqlite3_busy_timeout(app->db, 5000);
+    static const char schema[] =
+        "CREATE TABLE IF NOT EXISTS users ("
+        " id INTEGER PRIMARY KEY,"
+        " username TEXT NOT NULL UNIQUE,"
+        " password_hash TEXT NOT NULL,"
+        " active INTEGER NOT NULL,"
+        " api_key_hash TEXT UNIQUE,"
+        " alt_id TEXT NOT NULL UNIQUE)";
+    if (sqlite3_exec(app->db, schema, NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(app, path);
+    /* Seed a new database, in one transaction so a crash leaves none. */
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(app->db, "SELECT count(*) FROM users", -1, &st, NULL) != SQLITE_OK)
+        return db_error(app, path);
+    int empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    if (!empty)
+        return 0;
+    if (sqlite3_exec(app->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        seed_user(app, 1, "alice", "wonderland", 1, "alice-api-key") != 0 ||
+        seed_user(app, 2, "bob", "builder", 0, "bob-api-key") != 0 ||
+        sqlite3_exec(app->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        db_error(app, "seeding");
+        sqlite3_exec(app->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    printf("clogin-demo: seeded %s with alice/wonderland and bob/builder (inactive)\n", path);
+    return 0;
+}
+
+void users_close(demo_app *app) {
+    sqlite3_close(app->db);
+    app->db = NULL;
+}
+
+void users_free(demo_user *u) {
+    free(u);
+}
+
+/* The user whose column equals value, or *out = NULL. */
+static int find_user(demo_app *app, const char *sql, const char *value, demo_user **out) {
+    *out = NULL;
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(app->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return db_error(app, "find user");
+    sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 1);
+        const char *alt_id = (const char *)sqlite3_column_text(st, 3);
+        size_t n = name ? strlen(name) : 0;
+        demo_user *u = malloc(sizeof *u + n + 1);
+        if (u && alt_id && strlen(alt_id) == DEMO_ALT_ID_LEN) {
+            u->id = sqlite3_column_int64(st, 0);
+            u->active = sqlite3_column_int(st, 2) != 0;
+            memcpy(u->alt_id, alt_id, DEMO_ALT_ID_LEN + 1);
+            memcpy(u->username, name ? name : "", n + 1);
+            *out = u;
+        } else {
+            free(u);
+            rc = SQLITE_NOMEM;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(app, "find user");
+}
+
+#define SELECT_USER "SELECT id, username, active, alt_id FROM users WHERE "
+
+int users_by_alt_id(demo_app *app, const char *alt_id, demo_user **out) {
+    return find_user(app, SELECT_USER "alt_id = ?1", alt_id, out);
+}
+
+int users_by_username(demo_app *app, const char *username, demo_user **out) {
+    return find_user(app, SELECT_USER "username = ?1", username, out);
+}
+
+/* Only active users' keys open the API (Flask-Login's request loader
+ * example returns no user for them). */
+int users_by_api_key(demo_app *app, const char *key, size_t len, demo_user **out) {
+    char hash[65];
+    api_key_hash(key, len, hash);
+    return find_user(app, SELECT_USER "api_key_hash = ?1 AND active", hash, out);
+}
+
+/* The hash of a random password nobody knows, checked when the user does
+ * not exist so that answers take as long either way. */
+static const char dummy_hash[] =
+    "$argon2id$v=19$m=65536,t=2,p=1$9Hmp53lnmBr+Y0aKn9EolQ$"
+    "pGx815TK90/s5g4LkUJll/nIEkEY/ou7Y79zSDbNO2c";
+
+int users_check_password(demo_app *app, int64_t id, const char *password) {
+    char hash[crypto_pwhash_STRBYTES] = "";
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(app->db, "SELECT password_hash FROM users WHERE id = ?1", -1, &st,
+                           NULL) != SQLITE_OK) {
+        db_error(app, "check password");
+        return 0;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        const char *h = (const char *)sqlite3_column_text(st, 0);
+        if (h && strlen(h) < sizeof hash)
+            memcpy(hash, h, strlen(h) + 1);
+    }
+    sqlite3_finalize(st);
+    int found = hash[0] != '\0';
+    /* the Argon2id check takes tens of milliseconds; MHD's other threads
+     * keep serving meanwhile */
+    int ok = crypto_pwhash_str_verify(found ? hash : dummy_hash, password,
+                                      strlen(password)) == 0;
+    return found && ok;
+}
+
+int users_change_password(demo_app *app, int64_t id, const char *password,
+                          demo_user **out) {
+    char hash[crypto_pwhash_STRBYTES], alt_id[DEMO_ALT_ID_LEN + 1];
+    *out = NULL;
+    if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        fprintf(stderr, "clogin-demo: out of memory hashing a password\n");
+        return -1;
+    }
+    new_alt_id(alt_id);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(app->db,
+                           "UPDATE users SET password_hash = ?1, alt_id = ?2 WHERE id = ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return db_error(app, "change password");
+    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, alt_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_error(app, "change password");
+    return users_by_alt_id(app, alt_id, out);
+}
