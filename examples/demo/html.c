@@ -55,6 +55,8 @@ const char html_stylesheet[] =
     "h1{font-size:1.5rem}\n"
     "label{display:block;margin-top:.75rem;font-weight:600}\n"
     "label.check{font-weight:normal}\n"
+    "input,button{font:inherit}\n"
+    "input[type=checkbox]{width:1.25rem;height:1.25rem;vertical-align:middle}\n"
     "input[type=text],input[type=password]{display:block;width:100%;"
     "box-sizing:border-box;padding:.5rem;font-size:1rem;border:1px solid #767676;"
     "border-radius:4px}\n"
