@@ -189,9 +189,10 @@ clogin_mhd_state clogin_mhd_step(const clogin_manager *m, struct MHD_Connection 
         return CLOGIN_MHD_MORE; /* answering now would close the connection */
     }
     if (*upload_size) {
-        /* Forms are decoded by clogin as Werkzeug decodes them (MHD's post
-         * processor cuts values at %00 and drops a trailing '%'); any other
-         * body is the application's to read, so it is only counted. */
+        /* Urlencoded forms are kept and decoded by clogin as Werkzeug
+         * decodes them (MHD's post processor cuts values at %00 and drops a
+         * trailing '%'); multipart forms go through MHD's post processor;
+         * any other body only counts against the limit. */
         size_t n = *upload_size;
         *upload_size = 0;
         if (h->too_large || n > h->max_body - h->body_len) {
