@@ -480,6 +480,13 @@ H_FN void h_client_init(h_client *c, h_app *a) {
     c->now = H_NOW;
 }
 
+/* The usual start of a test: the default app, started, and one client. */
+H_FN void h_setup(h_app *a, h_client *c) {
+    h_app_init(a, 0);
+    h_app_start(a);
+    h_client_init(c, a);
+}
+
 /* ------------------------------------------------------------- requests */
 
 #define H_RESP_MAX 12

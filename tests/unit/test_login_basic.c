@@ -16,10 +16,8 @@ static int setup(void **state) {
 static void test_defaults_anonymous(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
 
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/username", NULL);
@@ -46,10 +44,8 @@ static void test_defaults_anonymous(void **state) {
 static void test_static_loads_without_accessing_session(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     h_signals_reset(&a);
 
@@ -71,10 +67,8 @@ static void test_static_loads_without_accessing_session(void **state) {
 static void test_login_user(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
 
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/login-notch", NULL);
@@ -110,10 +104,8 @@ static void test_login_user(void **state) {
 static void test_login_user_not_fresh(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     clogin_login_options o = CLOGIN_LOGIN_OPTIONS_INIT;
     o.fresh = 0;
     h_call call;
@@ -131,10 +123,8 @@ static void test_login_user_not_fresh(void **state) {
 static void test_login_user_emits_signal(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_LOGGED_IN), 1);
     assert_int_equal(a.signals_with_user[CLOGIN_SIGNAL_USER_LOGGED_IN], 1);
@@ -189,10 +179,8 @@ static void test_signal_subscribers_in_order(void **state) {
 static void test_login_inactive_user(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/login-creeper", NULL);
     assert_int_equal(clogin_login_user(r, h_user_new(&a, "3"), NULL), CLOGIN_EINACTIVE);
@@ -209,10 +197,8 @@ static void test_login_inactive_user(void **state) {
 static void test_login_inactive_user_forced(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     clogin_login_options o = CLOGIN_LOGIN_OPTIONS_INIT;
     o.force = 1;
     h_call call;
@@ -242,10 +228,8 @@ static void test_login_inactive_user_forced(void **state) {
 static void test_logout_logs_out_current_user(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/", NULL);
     assert_int_equal(clogin_login_user(r, h_user_new(&a, "1"), NULL), CLOGIN_OK);
@@ -267,10 +251,8 @@ static void test_logout_logs_out_current_user(void **state) {
 static void test_logout_without_current_user(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/", NULL);
     assert_int_equal(clogin_login_user(r, h_user_new(&a, "1"), NULL), CLOGIN_OK);
@@ -294,10 +276,8 @@ static void test_logout_without_current_user(void **state) {
 static void test_login_and_logout_persist(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     assert_non_null(h_jar_get(&c.jar, "session"));
     for (int i = 0; i < 3; i++) {
@@ -332,10 +312,8 @@ static void test_login_and_logout_persist(void **state) {
 static void test_login_switches_user(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/login-steve", NULL);
@@ -357,10 +335,8 @@ static void test_login_switches_user(void **state) {
 static void test_incorrect_id_logs_out(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     a.user_loader_none = 1; /* the user was deleted */
     h_call call;
@@ -381,10 +357,8 @@ static void test_incorrect_id_logs_out(void **state) {
 static void test_user_loader_error(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     a.user_loader_fail = 1;
     h_call call;
@@ -404,10 +378,8 @@ static void test_user_loader_error(void **state) {
 static void test_integer_user_id_in_session(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     char json[512];
     snprintf(json, sizeof json, "{\"_fresh\":true,\"_id\":\"%s\",\"_user_id\":2}", ident);
     h_session_put(&c, json);
@@ -424,10 +396,8 @@ static void test_integer_user_id_in_session(void **state) {
 static void test_unicode_user_id(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, H_SATO), CLOGIN_OK);
     char json[512], expected[512];
     snprintf(expected, sizeof expected,
@@ -449,10 +419,8 @@ static void test_unicode_user_id(void **state) {
 static void test_login_user_bad_arguments(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/", NULL);
     assert_int_equal(clogin_login_user(r, NULL, NULL), CLOGIN_EINVAL);
@@ -608,10 +576,8 @@ static void test_start_checks(void **state) {
 static void test_request_accessors(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_jar_set(&c.jar, "theme", "\"dark\\073blue\"");
     const char *const headers[] = {"X-Custom", "yes", NULL};
     h_call call;

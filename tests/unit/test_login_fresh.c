@@ -56,10 +56,8 @@ static void test_needs_refresh_uses_handler(void **state) {
 static void test_needs_refresh_fires_signal(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     login_remember(&c);
     h_call call;
     get_needs_refresh(&c, &call);
@@ -243,10 +241,8 @@ static void test_refresh_with_next_in_session(void **state) {
 static void test_confirm_login(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     login_remember(&c);
     h_delete_session(&c);
     assert_false(h_get_is_fresh(&c)); /* login_fresh() alone does not restore */
@@ -262,10 +258,8 @@ static void test_confirm_login(void **state) {
 static void test_user_login_confirmed_signal_fired(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_get_confirm(&c);
     assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_LOGIN_CONFIRMED), 1);
     /* confirm_login writes _fresh and _id, as Flask-Login does */
@@ -280,10 +274,8 @@ static void test_user_login_confirmed_signal_fired(void **state) {
 static void test_confirm_login_updates_identifier(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     c.user_agent = "Another Browser/2.0";
     assert_string_equal(h_get_username(&c), "Notch"); /* marked stale */
@@ -303,10 +295,8 @@ static void test_confirm_login_updates_identifier(void **state) {
 static void test_fresh_login_required(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_guarded(&c, "GET", "/very-protected", clogin_fresh_login_required, NULL),
                      401);
     assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_UNAUTHORIZED), 1);

@@ -38,10 +38,8 @@ static void remember_login(h_client *c, const char *id, int64_t duration, h_call
 static void test_remember_me(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     remember_login(&c, "1", 0, &call);
     /* Flask-Login's value, 365 days, HttpOnly, Path=/ and no Max-Age */
@@ -81,10 +79,8 @@ static void test_remember_me(void **state) {
 static void test_remembered_and_fresh(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     h_open(&call, &c, "GET", "/login-notch-remember", NULL);
     clogin_login_options o = CLOGIN_LOGIN_OPTIONS_INIT;
@@ -103,10 +99,8 @@ static void test_remembered_and_fresh(void **state) {
 static void test_remember_me_custom_duration(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     remember_login(&c, "1", 7 * 3600, &call);
     char expected[512];
@@ -227,10 +221,8 @@ static void test_invalid_durations(void **state) {
 static void test_remember_me_no_refresh(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     remember_login(&c, "1", 0, &call);
     int64_t expires1 = h_jar_find(&c.jar, "remember_token")->expires;
@@ -326,10 +318,8 @@ static void test_remember_refresh_keeps_custom_duration(void **state) {
 static void test_logout_stays_logged_out_with_remember_me(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     remember_login(&c, "1", 0, &call);
     h_open(&call, &c, "GET", "/logout", NULL);
@@ -381,10 +371,8 @@ static void test_logout_deletes_custom_cookie(void **state) {
 static void test_logout_right_after_restore(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     remember_login(&c, "1", 0, &call);
     h_delete_session(&c);
@@ -407,10 +395,8 @@ static void test_logout_right_after_restore(void **state) {
 static void test_logout_without_remember_cookie(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     h_call call;
     h_open(&call, &c, "GET", "/logout", NULL);
@@ -476,10 +462,8 @@ static void test_remember_cookie_before_request_loader(void **state) {
 static void test_remember_cookie_from_flask_login(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     char mine[256];
     assert_string_equal(h_remember_value(&a, "1", mine, sizeof mine), flask_remember_1);
     h_jar_set(&c.jar, "remember_token", flask_remember_1);
@@ -553,10 +537,8 @@ static void test_remember_cookie_quoted_like_werkzeug(void **state) {
 static void test_remember_cookie_quoted_by_werkzeug(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_jar_set(&c.jar, "remember_token", flask_remember_sato);
     h_call call;
     h_open(&call, &c, "GET", "/userid", NULL);
@@ -573,10 +555,8 @@ static void test_remember_cookie_quoted_by_werkzeug(void **state) {
 static void test_remember_cookie_unknown_user(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     char v[256];
     h_jar_set(&c.jar, "remember_token", h_remember_value(&a, "9000", v, sizeof v));
     h_call call;

@@ -32,10 +32,8 @@ static int setup(void **state) {
 static void test_session_not_modified(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/empty_session", NULL);
     clogin_session *s = clogin_request_session(r);
@@ -55,10 +53,8 @@ static void test_session_not_modified(void **state) {
 static void test_untouched_session_not_rewritten(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     char before[4400];
     strcpy(before, h_jar_get(&c.jar, "session"));
@@ -83,10 +79,8 @@ static void test_untouched_session_not_rewritten(void **state) {
 static void test_permanent_session_refreshed(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     h_open(&call, &c, "GET", "/login-notch-permanent", NULL);
     assert_int_equal(clogin_session_set_permanent(call.r, 1), CLOGIN_OK);
@@ -119,10 +113,8 @@ static void test_permanent_session_refreshed(void **state) {
 static void test_permanent_session_refreshed_when_untouched(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     h_open(&call, &c, "GET", "/login", NULL);
     assert_int_equal(clogin_session_set_permanent(call.r, 1), CLOGIN_OK);
@@ -206,10 +198,8 @@ static void test_permanent_session_not_refreshed(void **state) {
 static void test_emptied_session_deleted(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_session_put(&c, "{\"foo\":\"bar\"}");
     h_call call;
     clogin_request *r = h_open(&call, &c, "POST", "/forget", NULL);
@@ -330,10 +320,8 @@ static void test_production_cookies(void **state) {
 static void test_flashed_messages(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "POST", "/save", NULL);
     assert_int_equal(clogin_flash(r, "Saved", "info"), CLOGIN_OK);
@@ -385,10 +373,8 @@ static void test_flashed_messages(void **state) {
 static void test_vary_cookie(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     h_open(&call, &c, "GET", "/", NULL);
     h_close(&call);
@@ -414,10 +400,8 @@ static void test_vary_cookie(void **state) {
 static void test_header_order(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     h_open(&call, &c, "POST", "/login", NULL);
     clogin_login_options o = CLOGIN_LOGIN_OPTIONS_INIT;
@@ -439,10 +423,8 @@ static void test_header_order(void **state) {
 static void test_finish_misuse(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/login", NULL);
     assert_int_equal(clogin_login_user(r, h_user_new(&a, "1"), NULL), CLOGIN_OK);
@@ -460,10 +442,8 @@ static void test_finish_misuse(void **state) {
 static void test_bad_session_cookie(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
     h_cookie *sc = h_jar_find(&c.jar, "session");
     size_t n = strlen(sc->value);
@@ -604,10 +584,8 @@ static void test_cookie_from_flask(void **state) {
 static void test_flashes_from_flask(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     c.now = H_NOW + 60;
     h_jar_set(&c.jar, "session", flask_flash_session);
     h_call call;

@@ -26,10 +26,8 @@ static int get_secret(h_client *c, const char *target, h_call *call) {
 static void test_unauthorized_fires_signal(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     get_secret(&c, "/secret", &call);
     assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_UNAUTHORIZED), 1);
@@ -42,10 +40,8 @@ static void test_unauthorized_fires_signal(void **state) {
 static void test_unauthorized_aborts_with_401(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     assert_int_equal(get_secret(&c, "/secret", &call), 401);
     assert_null(clogin_response_location(call.r));
@@ -480,10 +476,8 @@ static void test_force_host_for_redirects(void **state) {
 static void test_login_required(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     assert_int_equal(h_get_guarded(&c, "GET", "/protected", clogin_login_required, NULL), 401);
     assert_int_equal(h_signal(&a, CLOGIN_SIGNAL_USER_UNAUTHORIZED), 1);
     assert_int_equal(h_get_login(&c, "1"), CLOGIN_OK);
@@ -562,10 +556,8 @@ static void test_login_disabled(void **state) {
 static void test_response_redirect(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "POST", "/login", NULL);
     assert_null(clogin_response_location(r));

@@ -4,10 +4,8 @@
 
 static void location_is(const char *given, const char *expect) {
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/", NULL);
     assert_int_equal(clogin_response_redirect(r, given), CLOGIN_OK);
@@ -29,10 +27,8 @@ static void test_location_is_a_uri(void **state) {
 static void test_location_refuses_line_breaks(void **state) {
     (void)state;
     h_app a;
-    h_app_init(&a, 0);
-    h_app_start(&a);
     h_client c;
-    h_client_init(&c, &a);
+    h_setup(&a, &c);
     h_call call;
     clogin_request *r = h_open(&call, &c, "GET", "/", NULL);
     assert_int_equal(clogin_response_redirect(r, "/a\r\nSet-Cookie: x=1"), CLOGIN_EINVAL);
