@@ -101,6 +101,10 @@ struct clogin_session {
     int modified;
 };
 
+/* One flashed message, {" t": [category, message]}: 1 and the two strings,
+ * or 0 when the entry has another shape. */
+int clogin__flash_entry(const json_t *entry, const char **category,
+                        const char **message);
 /* Wrap an object (takes the reference). */
 clogin_status clogin__session_wrap(json_t *root, clogin_session **out);
 /* Set a value (takes the reference, even on failure) and mark modified. */

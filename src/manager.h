@@ -91,6 +91,8 @@ clogin_session *clogin__session(clogin_request *r);
 clogin_status clogin__cookie(const clogin_request *r, const char *name,
                              const char **value, size_t *len, char *buf,
                              size_t buf_size);
+/* Whether the browser sent that cookie at all (valid or not). */
+int clogin__cookie_sent(const clogin_request *r, const char *name);
 const char *clogin__identifier(clogin_request *r);
 void clogin__emit(clogin_request *r, clogin_signal sig, void *user);
 void clogin__log(const clogin_request *r, clogin_log_level level,

@@ -152,6 +152,13 @@ clogin_status clogin__cookie(const clogin_request *r, const char *name,
                               buf_size);
 }
 
+int clogin__cookie_sent(const clogin_request *r, const char *name) {
+    const char *value;
+    size_t len;
+    /* ETOOLARGE (an escaped value, no buffer) still means it was sent */
+    return clogin__cookie(r, name, &value, &len, NULL, 0) != CLOGIN_ENOTFOUND;
+}
+
 clogin_status clogin_request_cookie(const clogin_request *r, const char *name,
                                     char **value, size_t *len) {
     if (!r || !name || !value)

@@ -68,12 +68,6 @@ static clogin_status make_cookie(clogin_request *r, const clogin__cookie_config 
     return st;
 }
 
-static int cookie_sent(const clogin_request *r, const char *name) {
-    const char *value;
-    size_t len;
-    return clogin__cookie(r, name, &value, &len, NULL, 0) != CLOGIN_ENOTFOUND;
-}
-
 /* Flask-Login's _update_remember_cookie(), run before the session is saved
  * as Flask's after_request functions are. Beyond Flask-Login, the refresh
  * on every request only renews a cookie the browser actually sent. */
@@ -90,7 +84,7 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
     } else if (clogin_session_has(s, CLOGIN__KEY_REMEMBER)) {
         clogin_session_remove(s, CLOGIN__KEY_REMEMBER);
     } else if (c->remember_cookie_refresh_each_request &&
-               cookie_sent(r, c->remember_cookie.name)) {
+               clogin__cookie_sent(r, c->remember_cookie.name)) {
         memcpy(op, "set", 4);
     }
     char buf[32];
@@ -162,9 +156,9 @@ clogin_status clogin_request_finish(clogin_request *r, clogin_add_header_fn add,
      * permanent session refreshed on every request, or a remember cookie
      * refreshed on every request. */
     clogin_session *s = r->session;
-    if (!s && ((c->session_refresh_each_request && cookie_sent(r, c->session_cookie.name)) ||
+    if (!s && ((c->session_refresh_each_request && clogin__cookie_sent(r, c->session_cookie.name)) ||
                (c->remember_cookie_refresh_each_request &&
-                cookie_sent(r, c->remember_cookie.name))))
+                clogin__cookie_sent(r, c->remember_cookie.name))))
         s = clogin__session(r);
     char *remember = NULL, *session = NULL;
     clogin_status rs = CLOGIN_OK, ss = CLOGIN_OK;
@@ -216,13 +210,8 @@ size_t clogin_get_flashed_messages(clogin_request *r,
     }
     size_t count = 0;
     for (size_t i = 0; i < json_array_size(r->flashes); i++) {
-        json_t *entry = json_array_get(r->flashes, i);
-        json_t *pair = json_is_object(entry) && json_object_size(entry) == 1
-                           ? json_object_get(entry, " t")
-                           : NULL;
-        const char *category = json_string_value(json_array_get(pair, 0));
-        const char *message = json_string_value(json_array_get(pair, 1));
-        if (!category || !message || json_array_size(pair) != 2)
+        const char *category, *message;
+        if (!clogin__flash_entry(json_array_get(r->flashes, i), &category, &message))
             continue;
         int wanted = !category_filter || !category_filter[0]; /* Flask: empty = all */
         for (size_t k = 0; category_filter && category_filter[k] && !wanted; k++)

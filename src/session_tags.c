@@ -197,15 +197,25 @@ clogin_status clogin_session_flash_get(const clogin_session *s, size_t index,
         return CLOGIN_ETYPE;
     if (index >= json_array_size(list))
         return CLOGIN_ENOTFOUND;
-    json_t *pair = tagged(json_array_get(list, index), " t");
-    json_t *cat = json_array_get(pair, 0), *msg = json_array_get(pair, 1);
-    if (json_array_size(pair) != 2 || !json_is_string(cat) || !json_is_string(msg))
+    const char *cat, *msg;
+    if (!clogin__flash_entry(json_array_get(list, index), &cat, &msg))
         return CLOGIN_ETYPE;
     if (category)
-        *category = json_string_value(cat);
+        *category = cat;
     if (message)
-        *message = json_string_value(msg);
+        *message = msg;
     return CLOGIN_OK;
+}
+
+int clogin__flash_entry(const json_t *entry, const char **category,
+                        const char **message) {
+    json_t *pair = tagged(entry, " t");
+    json_t *cat = json_array_get(pair, 0), *msg = json_array_get(pair, 1);
+    if (json_array_size(pair) != 2 || !json_is_string(cat) || !json_is_string(msg))
+        return 0;
+    *category = json_string_value(cat);
+    *message = json_string_value(msg);
+    return 1;
 }
 
 void clogin_session_flash_clear(clogin_session *s) {

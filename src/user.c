@@ -343,10 +343,7 @@ clogin_status clogin_logout_user(clogin_request *r) {
     clogin_session_remove(s, CLOGIN__KEY_USER_ID);
     clogin_session_remove(s, CLOGIN__KEY_FRESH);
     clogin_session_remove(s, CLOGIN__KEY_ID);
-    const char *value;
-    size_t len;
-    if (clogin__cookie(r, r->m->config.remember_cookie.name, &value, &len, NULL, 0) !=
-        CLOGIN_ENOTFOUND) {
+    if (clogin__cookie_sent(r, r->m->config.remember_cookie.name)) {
         clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
         clogin_session_remove(s, CLOGIN__KEY_REMEMBER_SECONDS);
     }
