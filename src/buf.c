@@ -54,3 +54,17 @@ clogin_status clogin__buf_finish(clogin__buf *b, char **out, size_t *out_len) {
     memset(b, 0, sizeof *b);
     return CLOGIN_OK;
 }
+
+char *clogin__strndup(const char *s, size_t n) {
+    char *c = malloc(n + 1);
+    if (c) {
+        if (n)
+            memcpy(c, s, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+char *clogin__strdup(const char *s) {
+    return s ? clogin__strndup(s, strlen(s)) : clogin__strndup("", 0);
+}

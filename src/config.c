@@ -16,6 +16,7 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include "config.h"
+#include "internal.h"
 
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -227,14 +228,6 @@ static int parse_uint(const char *s, int64_t max, int64_t *out) {
     }
     *out = v;
     return 1;
-}
-
-static char *copy_string(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c != NULL)
-        memcpy(c, s, n);
-    return c;
 }
 
 /* ---- errors ---- */
@@ -716,7 +709,7 @@ static clogin_status parse(const setting *s, const char *text, const char *label
     }
 
     /* The string kinds that passed their checks. */
-    v->str = copy_string(text);
+    v->str = clogin__strdup(text);
     return v->str != NULL ? CLOGIN_OK : CLOGIN_ENOMEM;
 }
 

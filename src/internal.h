@@ -24,6 +24,10 @@ void clogin__buf_free(clogin__buf *b);
 /* NUL-terminate and hand the data over; CLOGIN_ENOMEM if anything failed. */
 clogin_status clogin__buf_finish(clogin__buf *b, char **out, size_t *out_len);
 
+/* malloc'd copies (NULL when memory runs out); strdup(NULL) gives "". */
+char *clogin__strndup(const char *s, size_t n);
+char *clogin__strdup(const char *s);
+
 /* ---- crypto (OpenSSL 3) ---- */
 #define CLOGIN__MAX_MAC 64
 

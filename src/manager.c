@@ -76,14 +76,6 @@ const char *clogin_manager_error(const clogin_manager *m) {
     return m ? m->error : "no manager";
 }
 
-static char *copy_string(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *c = malloc(n);
-    if (c)
-        memcpy(c, s, n);
-    return c;
-}
-
 clogin_status clogin_manager_add_login_view(clogin_manager *m,
                                             const char *prefix,
                                             const char *view) {
@@ -108,7 +100,7 @@ clogin_status clogin_manager_add_login_view(clogin_manager *m,
         return st;
     for (size_t i = 0; i < m->view_count; i++) {
         if (strcmp(m->views[i].prefix, prefix) == 0) {
-            char *v = copy_string(view);
+            char *v = clogin__strdup(view);
             if (!v)
                 return CLOGIN_ENOMEM;
             free(m->views[i].view);
@@ -120,7 +112,7 @@ clogin_status clogin_manager_add_login_view(clogin_manager *m,
     if (!views)
         return CLOGIN_ENOMEM;
     m->views = views;
-    char *p = copy_string(prefix), *v = copy_string(view);
+    char *p = clogin__strdup(prefix), *v = clogin__strdup(view);
     if (!p || !v) {
         free(p);
         free(v);

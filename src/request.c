@@ -9,20 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-static char *dup_or_empty(const char *s, size_t n) {
-    char *c = malloc(n + 1);
-    if (c) {
-        if (n)
-            memcpy(c, s, n);
-        c[n] = '\0';
-    }
-    return c;
-}
-
-static char *dup_str(const char *s) {
-    return dup_or_empty(s ? s : "", s ? strlen(s) : 0);
-}
-
 clogin_status clogin_request_begin(const clogin_manager *m,
                                    const clogin_request_info *info,
                                    clogin_request **out) {
@@ -43,12 +29,12 @@ clogin_status clogin_request_begin(const clogin_manager *m,
     const char *target = info->target;
     const char *q = strchr(target, '?');
     size_t path_len = q ? (size_t)(q - target) : strlen(target);
-    r->method = dup_str(info->method);
-    r->scheme = dup_str(info->scheme ? info->scheme : "http");
-    r->host = dup_str(info->host);
-    r->path = dup_or_empty(target, path_len);
-    r->query = dup_str(q ? q + 1 : "");
-    r->remote_addr = info->remote_addr ? dup_str(info->remote_addr) : NULL;
+    r->method = clogin__strdup(info->method);
+    r->scheme = clogin__strdup(info->scheme ? info->scheme : "http");
+    r->host = clogin__strdup(info->host);
+    r->path = clogin__strndup(target, path_len);
+    r->query = clogin__strdup(q ? q + 1 : "");
+    r->remote_addr = info->remote_addr ? clogin__strdup(info->remote_addr) : NULL;
     for (char *p = r->method; p && *p; p++) /* Werkzeug upper-cases it */
         if (*p >= 'a' && *p <= 'z')
             *p = (char)(*p - 'a' + 'A');
@@ -175,7 +161,7 @@ clogin_status clogin_request_cookie(const clogin_request *r, const char *name,
     size_t n;
     clogin_status st = clogin_cookie_find(header, hlen, name, &v, &n, buf, hlen + 1);
     if (st == CLOGIN_OK) {
-        *value = dup_or_empty(v, n);
+        *value = clogin__strndup(v, n);
         if (!*value)
             st = CLOGIN_ENOMEM;
         else if (len)
