@@ -527,6 +527,93 @@ CLOGIN_API clogin_status clogin_manager_connect(clogin_manager *m,
 CLOGIN_API clogin_status clogin_manager_start(clogin_manager *m);
 
 /* ------------------------------------------------------------------------
+ * Server-side session stores (docs/stores.md)
+ *
+ * With SESSION_STORE set to "memory", "sqlite:PATH" or "redis://HOST:PORT/DB"
+ * the session cookie carries only a signed random id and the session lives
+ * in the store; remember cookies become revocable tokens recorded there. An
+ * application may also plug in a store of its own through these operations.
+ * ------------------------------------------------------------------------ */
+
+typedef enum clogin_store_kind {
+    CLOGIN_STORE_SESSION = 0, /* a session; data is its JSON object */
+    CLOGIN_STORE_REMEMBER = 1 /* a remember token; data is its auth-hash
+                                 check, or empty */
+} clogin_store_kind;
+
+/* One stored record. Strings are NUL-terminated; data also has its length.
+ * Strings passed to a callback are valid only during the call. */
+typedef struct clogin_store_record {
+    clogin_store_kind kind;
+    const char *user_id;     /* "" when no one is logged in */
+    const char *data;
+    size_t data_len;
+    int64_t created;         /* seconds since the epoch */
+    int64_t last_seen;
+    int64_t expires;         /* the store forgets the record from then on */
+    const char *remote_addr; /* "" when unknown */
+    const char *user_agent;  /* "" when none was sent */
+} clogin_store_record;
+
+typedef void (*clogin_store_record_fn)(void *ctx, const char *id,
+                                       const clogin_store_record *record);
+
+/* Every operation may be called from many threads at once. Each returns
+ * CLOGIN_OK, CLOGIN_ENOTFOUND where said, CLOGIN_EUNAVAILABLE when the store
+ * cannot be reached in time (nothing stored is changed then), or
+ * CLOGIN_ENOMEM. Records whose expires is not after now are never
+ * returned. */
+typedef struct clogin_store_ops {
+    /* Calls fn once with the record, or returns CLOGIN_ENOTFOUND. */
+    clogin_status (*load)(void *store, const char *id, int64_t now,
+                          clogin_store_record_fn fn, void *ctx);
+    /* Inserts or replaces the record under id. */
+    clogin_status (*save)(void *store, const char *id,
+                          const clogin_store_record *record);
+    /* Updates last_seen and expires only; CLOGIN_ENOTFOUND if it is gone. */
+    clogin_status (*touch)(void *store, const char *id, int64_t last_seen,
+                           int64_t expires);
+    /* Deletes the record; CLOGIN_OK when there was none. */
+    clogin_status (*remove)(void *store, const char *id);
+    /* Calls fn for every live record of a user, of both kinds. */
+    clogin_status (*list_user)(void *store, const char *user_id, int64_t now,
+                               clogin_store_record_fn fn, void *ctx);
+    /* Deletes every record of a user except the ids in keep; *removed (if
+     * not NULL) says how many went. */
+    clogin_status (*remove_user)(void *store, const char *user_id,
+                                 const char *const *keep, size_t keep_count,
+                                 size_t *removed);
+    /* Releases the store; may be NULL. */
+    void (*close)(void *store);
+} clogin_store_ops;
+
+typedef struct clogin_store {
+    const clogin_store_ops *ops;
+    void *self; /* the first argument of every operation */
+} clogin_store;
+
+typedef struct clogin_store_options {
+    int timeout_ms;     /* how long an operation may wait: Redis connect
+                           and reply, SQLite's busy lock (1000) */
+    size_t max_entries; /* the memory store's LRU bound (100000) */
+} clogin_store_options;
+#define CLOGIN_STORE_OPTIONS_INIT {1000, 100000}
+
+/* Open a built-in store by SESSION_STORE's syntax: "memory",
+ * "sqlite:PATH" or "redis://[:PASSWORD@]HOST[:PORT][/DB]". Redis connects
+ * lazily (a server that is down now is tried again on use); SQLite creates
+ * its table now. CLOGIN_ECONFIG for a spec it does not understand, with a
+ * sentence in err (if not NULL, CLOGIN_STORE_ERRLEN bytes). opts NULL:
+ * CLOGIN_STORE_OPTIONS_INIT. */
+#define CLOGIN_STORE_ERRLEN 256
+CLOGIN_API clogin_status clogin_store_open(const char *spec,
+                                           const clogin_store_options *opts,
+                                           clogin_store *out, char *err);
+/* Calls the store's close; the struct may be reused afterwards. */
+CLOGIN_API void clogin_store_close(clogin_store *store);
+
+
+/* ------------------------------------------------------------------------
  * Requests
  *
  * One clogin_request per HTTP request, used by one thread at a time:
