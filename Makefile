@@ -49,9 +49,10 @@ $(TSAN_DIR)/build.ninja:
 	  -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread
 
 check-tsan: $(TSAN_DIR)/build.ninja
-	cmake --build $(TSAN_DIR) --target test_concurrency test_threads
+	cmake --build $(TSAN_DIR) --target test_concurrency test_threads \
+	  test_store_memory test_store_sqlite test_store_redis
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_DIR) --output-on-failure \
-	  -R 'unit/test_(concurrency|threads)$$'
+	  -R 'unit/test_(concurrency(@.*)?|threads|store_memory|store_sqlite|store_redis)$$'
 
 $(FUZZ_DIR)/build.ninja:
 	CC=clang cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \

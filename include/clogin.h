@@ -437,6 +437,11 @@ typedef struct clogin_user_class {
     int (*is_anonymous)(void *ctx, const void *user);
     const char *(*get_id)(void *ctx, const void *user);
     void (*release)(void *ctx, void *user);
+    /* Optional: the session auth hash, a string that changes when the
+     * login must end everywhere (derive it from the password hash), or
+     * NULL for none. Logins record an HMAC of it; a session or remember
+     * cookie made under another value no longer logs the user in. */
+    const char *(*get_auth_hash)(void *ctx, const void *user);
 } clogin_user_class;
 
 /* Loaders: set *user to the user, or leave it NULL when there is none (an
@@ -560,9 +565,10 @@ typedef void (*clogin_store_record_fn)(void *ctx, const char *id,
 
 /* Every operation may be called from many threads at once. Each returns
  * CLOGIN_OK, CLOGIN_ENOTFOUND where said, CLOGIN_EUNAVAILABLE when the store
- * cannot be reached in time (nothing stored is changed then), or
- * CLOGIN_ENOMEM. Records whose expires is not after now are never
- * returned. */
+ * cannot be reached in time (nothing stored is changed then),
+ * CLOGIN_ENOMEM, CLOGIN_ETOOLARGE (a record the database cannot hold) or
+ * CLOGIN_EINVAL. Records whose expires is not after now are never
+ * returned; touch counts its last_seen as now. */
 typedef struct clogin_store_ops {
     /* Calls fn once with the record, or returns CLOGIN_ENOTFOUND. */
     clogin_status (*load)(void *store, const char *id, int64_t now,
@@ -600,7 +606,8 @@ typedef struct clogin_store_options {
 #define CLOGIN_STORE_OPTIONS_INIT {1000, 100000}
 
 /* Open a built-in store by SESSION_STORE's syntax: "memory",
- * "sqlite:PATH" or "redis://[:PASSWORD@]HOST[:PORT][/DB]". Redis connects
+ * "sqlite:PATH" or "redis://[[USER]:PASSWORD@]HOST[:PORT][/DB]" (user and
+ * password percent-encoded; IPv6 hosts in brackets). Redis connects
  * lazily (a server that is down now is tried again on use); SQLite creates
  * its table now. CLOGIN_ECONFIG for a spec it does not understand, with a
  * sentence in err (if not NULL, CLOGIN_STORE_ERRLEN bytes). opts NULL:
@@ -611,6 +618,15 @@ CLOGIN_API clogin_status clogin_store_open(const char *spec,
                                            clogin_store *out, char *err);
 /* Calls the store's close; the struct may be reused afterwards. */
 CLOGIN_API void clogin_store_close(clogin_store *store);
+
+/* Use the application's own store (before start; instead of
+ * SESSION_STORE). ops must outlive the manager, which never closes it.
+ * ops NULL: back to SESSION_STORE. */
+CLOGIN_API clogin_status clogin_manager_set_store(clogin_manager *m,
+                                                  const clogin_store_ops *ops,
+                                                  void *self);
+/* The store sessions live in once started, or NULL for cookie sessions. */
+CLOGIN_API const clogin_store *clogin_manager_store(const clogin_manager *m);
 
 
 /* ------------------------------------------------------------------------
@@ -720,6 +736,38 @@ CLOGIN_API clogin_status clogin_login_user(clogin_request *r, void *user,
 CLOGIN_API clogin_status clogin_logout_user(clogin_request *r);
 /* confirm_login(): the session becomes fresh again. */
 CLOGIN_API clogin_status clogin_confirm_login(clogin_request *r);
+
+/* ---- a user's sessions (with a server-side store) ---- */
+
+typedef struct clogin_session_info {
+    char handle[17];         /* names the session in pages and forms; not
+                                its id, which would log in whoever reads it */
+    int current;             /* the session of this request */
+    int64_t created;
+    int64_t last_seen;       /* updated at most every SESSION_TOUCH_INTERVAL */
+    int64_t expires;
+    const char *remote_addr; /* as when it was last saved; "" if unknown */
+    const char *user_agent;
+} clogin_session_info;
+typedef void (*clogin_session_info_fn)(void *ctx, const clogin_session_info *info);
+
+/* The current user's live sessions, oldest first. CLOGIN_ESTATE without a
+ * store (cookie sessions cannot be listed) or for an anonymous user. */
+CLOGIN_API clogin_status clogin_list_sessions(clogin_request *r,
+                                              clogin_session_info_fn fn,
+                                              void *ctx);
+/* End one of the current user's sessions by handle; CLOGIN_ENOTFOUND if
+ * it has none such. */
+CLOGIN_API clogin_status clogin_end_session(clogin_request *r, const char *handle);
+/* Log out everywhere else: every other session and remember token of the
+ * current user ends; this one and the remember cookie it sent stay. */
+CLOGIN_API clogin_status clogin_logout_other_sessions(clogin_request *r);
+/* For administrators: end every session and remember token of a user (a
+ * disabled account, a stolen device). *removed, if not NULL, says how many
+ * records went. CLOGIN_ESTATE without a store. */
+CLOGIN_API clogin_status clogin_manager_end_user_sessions(const clogin_manager *m,
+                                                          const char *user_id,
+                                                          size_t *removed);
 
 /* ---- guards ---- */
 

@@ -33,10 +33,12 @@ extern char **environ;
 
 #define MAX_DURATION CLOGIN__MAX_DURATION
 #define MAX_TRUSTED_PROXIES 16
+#define MAX_STORE_TIMEOUT 600000
+#define MAX_STORE_ENTRIES 1000000000
 
 /* get_buf holds one formatted number per numeric setting. */
 #define NUM_SLOT 21 /* "-9223372036854775808" and a NUL */
-#define NUM_SLOTS 3
+#define NUM_SLOTS 8
 _Static_assert(NUM_SLOT * NUM_SLOTS <= sizeof(((clogin__config *)0)->get_buf),
                "get_buf too small for the numeric settings");
 
@@ -58,7 +60,11 @@ typedef enum kind {
     K_SAMESITE,    /* clogin_samesite */
     K_PROTECTION,  /* clogin__protection */
     K_IDFORMAT,    /* clogin_identifier_format */
-    K_METHODS      /* exempt_methods: list of upper-case tokens */
+    K_METHODS,     /* exempt_methods: list of upper-case tokens */
+    K_STORE,       /* char *: cookie, memory, sqlite:PATH, redis://... */
+    K_SECONDS0,    /* int64_t: seconds, 0 (off)..MAX_DURATION */
+    K_MILLIS,      /* int64_t: milliseconds, 1..MAX_STORE_TIMEOUT */
+    K_ENTRIES      /* int64_t: 1..MAX_STORE_ENTRIES */
 } kind;
 
 typedef struct setting {
@@ -117,6 +123,13 @@ static const setting settings[] = {
 
     {"SESSION_IDENTIFIER_FORMAT", K_IDFORMAT, AT(identifier_format), "0.7", -1},
     {"TRUSTED_PROXIES", K_PROXIES, AT(trusted_proxies), "0", 2},
+
+    {"SESSION_STORE", K_STORE, AT(session_store), "cookie", -1},
+    {"SESSION_STORE_TIMEOUT_MS", K_MILLIS, AT(session_store_timeout_ms), "1000", 3},
+    {"SESSION_STORE_MAX_ENTRIES", K_ENTRIES, AT(session_store_max_entries), "100000", 4},
+    {"SESSION_IDLE_TIMEOUT", K_SECONDS0, AT(session_idle_timeout), "0", 5},
+    {"SESSION_ABSOLUTE_TIMEOUT", K_SECONDS0, AT(session_absolute_timeout), "0", 6},
+    {"SESSION_TOUCH_INTERVAL", K_SECONDS0, AT(session_touch_interval), "60", 7},
 };
 
 #define SETTING_COUNT (sizeof settings / sizeof settings[0])
@@ -706,6 +719,44 @@ static clogin_status parse(const setting *s, const char *text, const char *label
 
     case K_METHODS:
         return parse_methods(label, text, v, err);
+
+    case K_STORE:
+        if (strcmp(text, "cookie") != 0 && strcmp(text, "memory") != 0 &&
+            !(strncmp(text, "sqlite:", 7) == 0 && text[7] != '\0') &&
+            strncmp(text, "redis://", 8) != 0) {
+            fail(err, "%s must be cookie, memory, sqlite:PATH or "
+                      "redis://HOST:PORT/DB, not '%s'",
+                 label, quote(text, q));
+            return CLOGIN_ECONFIG;
+        }
+        break;
+
+    case K_SECONDS0:
+        if (means_unset(text)) {
+            v->num = 0;
+            return CLOGIN_OK;
+        }
+        if (!parse_uint(text, MAX_DURATION, &n)) {
+            fail(err, "%s must be a whole number of seconds from 0 (off) to "
+                      "%" PRId64 " (100 years), not '%s'",
+                 label, MAX_DURATION, quote(text, q));
+            return CLOGIN_ECONFIG;
+        }
+        v->num = n;
+        return CLOGIN_OK;
+
+    case K_MILLIS:
+    case K_ENTRIES: {
+        int64_t max = s->kind == K_MILLIS ? MAX_STORE_TIMEOUT : MAX_STORE_ENTRIES;
+        if (!parse_uint(text, max, &n) || n < 1) {
+            fail(err, "%s must be a whole number from 1 to %" PRId64 "%s, not '%s'",
+                 label, max, s->kind == K_MILLIS ? " (milliseconds)" : "",
+                 quote(text, q));
+            return CLOGIN_ECONFIG;
+        }
+        v->num = n;
+        return CLOGIN_OK;
+    }
     }
 
     /* The string kinds that passed their checks. */
@@ -745,7 +796,8 @@ static void commit(clogin__config *c, const setting *s, parsed *v) {
     case K_HOST:
     case K_VIEW:
     case K_MESSAGE:
-    case K_CATEGORY: {
+    case K_CATEGORY:
+    case K_STORE: {
         char **p = field(c, s);
         free(*p);
         *p = v->str;
@@ -756,6 +808,9 @@ static void commit(clogin__config *c, const setting *s, parsed *v) {
         *(int *)field(c, s) = (int)v->num;
         break;
     case K_DURATION:
+    case K_SECONDS0:
+    case K_MILLIS:
+    case K_ENTRIES:
         *(int64_t *)field(c, s) = v->num;
         break;
     case K_SAMESITE:
@@ -876,11 +931,15 @@ const char *clogin__config_get(const clogin__config *c, const char *name) {
     case K_VIEW:
     case K_MESSAGE:
     case K_CATEGORY:
+    case K_STORE:
         return *(char *const *)cfield(c, s);
     case K_BOOL:
         return *(const int *)cfield(c, s) ? "true" : "false";
     case K_DURATION:
     case K_PROXIES:
+    case K_SECONDS0:
+    case K_MILLIS:
+    case K_ENTRIES:
         return c->get_buf + s->slot * NUM_SLOT; /* formatted when set */
     case K_SAMESITE:
         switch (*(const clogin_samesite *)cfield(c, s)) {
@@ -1001,6 +1060,27 @@ static clogin_status check_cookie(const clogin__cookie_config *k, const char *wh
     return CLOGIN_OK;
 }
 
+/* Timeouts live in the store's records: cookie sessions have only
+ * PERMANENT_SESSION_LIFETIME. */
+static clogin_status check_store(const clogin__config *c, char *err) {
+    int cookie = strcmp(c->session_store, "cookie") == 0;
+    if (cookie && (c->session_idle_timeout || c->session_absolute_timeout)) {
+        fail(err, "SESSION_IDLE_TIMEOUT and SESSION_ABSOLUTE_TIMEOUT need a "
+                  "server-side SESSION_STORE (memory, sqlite:PATH or redis://...); "
+                  "cookie sessions expire by PERMANENT_SESSION_LIFETIME");
+        return CLOGIN_ECONFIG;
+    }
+    if (c->session_idle_timeout &&
+        c->session_touch_interval >= c->session_idle_timeout) {
+        fail(err, "SESSION_TOUCH_INTERVAL (%" PRId64 ") must be shorter than "
+                  "SESSION_IDLE_TIMEOUT (%" PRId64 "), or active users would "
+                  "time out",
+             c->session_touch_interval, c->session_idle_timeout);
+        return CLOGIN_ECONFIG;
+    }
+    return CLOGIN_OK;
+}
+
 clogin_status clogin__config_validate(const clogin__config *c,
                                       char err[CLOGIN__ERRLEN]) {
     char q[QUOTE_LEN];
@@ -1028,5 +1108,5 @@ clogin_status clogin__config_validate(const clogin__config *c,
              quote(c->session_cookie.name, q));
         return CLOGIN_ECONFIG;
     }
-    return CLOGIN_OK;
+    return check_store(c, err);
 }

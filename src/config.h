@@ -78,7 +78,15 @@ typedef struct clogin__config {
                                               proxies append to
                                               X-Forwarded-For */
 
-    char get_buf[64];                      /* clogin__config_get's numbers */
+    char *session_store;                   /* SESSION_STORE "cookie" */
+    int64_t session_store_timeout_ms;      /* SESSION_STORE_TIMEOUT_MS 1000 */
+    int64_t session_store_max_entries;     /* SESSION_STORE_MAX_ENTRIES
+                                              100000 (memory store) */
+    int64_t session_idle_timeout;          /* SESSION_IDLE_TIMEOUT 0: none */
+    int64_t session_absolute_timeout;      /* SESSION_ABSOLUTE_TIMEOUT 0 */
+    int64_t session_touch_interval;        /* SESSION_TOUCH_INTERVAL 60 */
+
+    char get_buf[192];                     /* clogin__config_get's numbers */
 } clogin__config;
 
 /* Defaults as above. CLOGIN_ENOMEM only. */

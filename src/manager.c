@@ -1,5 +1,6 @@
 /* The login manager: configured once, then read-only and shared. */
 #include "manager.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,11 @@ void clogin_manager_free(clogin_manager *m) {
         return;
     clogin__config_free(&m->config);
     clogin_signer_free(m->signer);
+    if (m->store_owned)
+        clogin_store_close(&m->store);
+    clogin__keyring_free(&m->sid_keys);
+    clogin__keyring_free(&m->remember_keys);
+    clogin__keyring_free(&m->auth_keys);
     for (int i = 0; i < CLOGIN_SIGNAL_COUNT; i++)
         free(m->slots[i]);
     for (size_t i = 0; i < m->view_count; i++) {
@@ -176,6 +182,59 @@ clogin_status clogin_manager_set_anonymous_user(clogin_manager *m,
     return CLOGIN_OK;
 }
 
+clogin_status clogin_manager_set_store(clogin_manager *m, const clogin_store_ops *ops,
+                                       void *self) {
+    clogin_status st = configurable(m);
+    if (st != CLOGIN_OK)
+        return st;
+    if (ops && (!ops->load || !ops->save || !ops->touch || !ops->remove ||
+                !ops->list_user || !ops->remove_user))
+        return CLOGIN_EINVAL;
+    m->store.ops = ops;
+    m->store.self = self;
+    return CLOGIN_OK;
+}
+
+const clogin_store *clogin_manager_store(const clogin_manager *m) {
+    return m && m->store.ops ? &m->store : NULL;
+}
+
+/* The keyrings, and the store SESSION_STORE names unless the application
+ * gave its own. */
+static clogin_status prepare_sessions(clogin_manager *m) {
+    clogin_status st = clogin__keyring_init(&m->sid_keys, &m->config, "session-id");
+    if (st == CLOGIN_OK)
+        st = clogin__keyring_init(&m->remember_keys, &m->config, "remember-token");
+    if (st == CLOGIN_OK)
+        st = clogin__keyring_init(&m->auth_keys, &m->config, "auth-hash");
+    if (st != CLOGIN_OK) {
+        snprintf(m->error, sizeof m->error, "could not prepare the keys: %s",
+                 clogin_strerror(st));
+        return st;
+    }
+    int cookie = strcmp(m->config.session_store, "cookie") == 0;
+    if (m->store.ops && !cookie) {
+        snprintf(m->error, sizeof m->error,
+                 "SESSION_STORE is %.64s but the application gave a store of its "
+                 "own: choose one",
+                 m->config.session_store);
+        return CLOGIN_ECONFIG;
+    }
+    if (m->store.ops || cookie)
+        return CLOGIN_OK;
+    clogin_store_options o = CLOGIN_STORE_OPTIONS_INIT;
+    o.timeout_ms = (int)m->config.session_store_timeout_ms;
+    o.max_entries = (size_t)m->config.session_store_max_entries;
+    char err[CLOGIN_STORE_ERRLEN];
+    st = clogin_store_open(m->config.session_store, &o, &m->store, err);
+    if (st != CLOGIN_OK) {
+        snprintf(m->error, sizeof m->error, "SESSION_STORE: %.200s", err);
+        return st;
+    }
+    m->store_owned = 1;
+    return CLOGIN_OK;
+}
+
 clogin_status clogin_manager_connect(clogin_manager *m, clogin_signal signal,
                                      clogin_signal_fn fn, void *ctx) {
     clogin_status st = configurable(m);
@@ -235,6 +294,15 @@ clogin_status clogin_manager_start(clogin_manager *m) {
     if (st != CLOGIN_OK) {
         snprintf(m->error, sizeof m->error, "could not prepare the keys: %s",
                  clogin_strerror(st));
+        return st;
+    }
+    st = prepare_sessions(m);
+    if (st != CLOGIN_OK) {
+        clogin__keyring_free(&m->sid_keys);
+        clogin__keyring_free(&m->remember_keys);
+        clogin__keyring_free(&m->auth_keys);
+        clogin_signer_free(m->signer);
+        m->signer = NULL;
         return st;
     }
     m->started = 1;

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "internal.h"
+#include "keyring.h"
 
 typedef struct clogin__slot {
     clogin_signal_fn fn;
@@ -20,6 +21,12 @@ struct clogin_manager {
     char error[CLOGIN__ERRLEN];
     int started;
     clogin_signer *signer; /* made by clogin_manager_start() */
+
+    clogin_store store;    /* ops NULL: sessions live in the cookie */
+    int store_owned;       /* opened from SESSION_STORE: closed with us */
+    clogin__keyring sid_keys;      /* store session ids */
+    clogin__keyring remember_keys; /* store remember tokens */
+    clogin__keyring auth_keys;     /* session auth hashes */
 
     clogin_user_class user_class;
     void *user_ctx;
@@ -81,6 +88,20 @@ struct clogin_request {
 
     json_t *flashes; /* popped from the session by get_flashed_messages */
 
+    /* With a server-side store (store_session.c). */
+    char sid[CLOGIN__TAG_LEN + 1]; /* the loaded record's id; "" if none */
+    int64_t sid_created, sid_last_seen, sid_expires;
+    int store_failed; /* the store did not answer: leave everything be */
+    int rotate;       /* a new session id at finish: login, confirm, logout */
+    char rid[CLOGIN__TAG_LEN + 1]; /* the remember token that restored the
+                                      login, rotated at finish; "" if none */
+    int64_t rid_expires;
+    int restored; /* the login came from the remember cookie */
+
+    /* The remember cookie, checked once (user.c). */
+    int remember_done;
+    void *remember_user;
+
     char *location;
     int finished;
 };
@@ -94,6 +115,8 @@ clogin_status clogin__cookie(const clogin_request *r, const char *name,
 /* Whether the browser sent that cookie at all (valid or not). */
 int clogin__cookie_sent(const clogin_request *r, const char *name);
 const char *clogin__identifier(clogin_request *r);
+/* The client's address (see TRUSTED_PROXIES); its length, or (size_t)-1. */
+size_t clogin__client_addr(const clogin_request *r, char *out, size_t cap);
 void clogin__emit(clogin_request *r, clogin_signal sig, void *user);
 void clogin__log(const clogin_request *r, clogin_log_level level,
                  const char *fmt, ...)
@@ -106,6 +129,53 @@ void clogin__load_user(clogin_request *r);
 void clogin__set_anonymous(clogin_request *r);
 /* The session's "_user_id" as text (Flask-Login may have stored a number). */
 const char *clogin__session_user_id(clogin_session *s, char buf[32]);
+
+/* store_session.c: the session and remember token with a store. */
+static inline int clogin__stored(const clogin_manager *m) {
+    return m->store.ops != NULL;
+}
+/* The session a signed id names, or NULL (a new session is then made). */
+clogin_session *clogin__store_load(clogin_request *r, const char *value, size_t len);
+/* What to do with the session cookie at finish. */
+typedef enum clogin__cookie_action {
+    CLOGIN__COOKIE_KEEP = 0,
+    CLOGIN__COOKIE_SET,
+    CLOGIN__COOKIE_DELETE
+} clogin__cookie_action;
+clogin_status clogin__store_save(clogin_request *r, clogin_session *s,
+                                 char value[CLOGIN__TOKEN_LEN + 1],
+                                 clogin__cookie_action *action);
+/* The user id and auth tag a remember token records (both to free()), or
+ * CLOGIN_ENOTFOUND / CLOGIN_EUNAVAILABLE. Sets r->rid. */
+clogin_status clogin__store_remembered(clogin_request *r, const char *value,
+                                       size_t len, char **user_id, char **auth);
+/* Record a new remember token for user_id; value is its cookie. */
+clogin_status clogin__store_remember_issue(clogin_request *r, const char *user_id,
+                                           const char *auth, int64_t expires,
+                                           char value[CLOGIN__TOKEN_LEN + 1]);
+/* Record s as a new session (clogin_test_login_cookie); value: its cookie. */
+clogin_status clogin__store_plant(const clogin_manager *m, clogin_session *s,
+                                  const char *user_id, int64_t now,
+                                  char value[CLOGIN__TOKEN_LEN + 1]);
+/* Forget the remember token the request sent, if it verifies. */
+void clogin__store_remember_forget(clogin_request *r);
+
+/* auth_hash.c: Django's session auth hash. */
+#define CLOGIN__KEY_AUTH_HASH "_auth_hash"
+/* login_user(force) of an inactive user: its login survives inactivity */
+#define CLOGIN__KEY_INACTIVE_LOGIN "_inactive_login"
+/* The user's tag under the current key: 1, or 0 when it has no hash. */
+int clogin__auth_tag(const clogin_manager *m, const void *user,
+                     char out[CLOGIN__TAG_LEN + 1]);
+/* 1 when stored is the user's tag under any key, or the user has none. */
+int clogin__auth_matches(const clogin_manager *m, const void *user,
+                         const char *stored, size_t len);
+/* A remember cookie bound to the auth tag, and its check against a user
+ * loaded by the id before the last '|'. */
+clogin_status clogin__remember_bound_encode(const clogin_manager *m, const char *id,
+                                            const char *tag, char **out);
+int clogin__remember_bound_check(const clogin_manager *m, const char *value,
+                                 size_t len, const void *user);
 
 /* The Flask-Login keys, which strong session protection removes. */
 #define CLOGIN__KEY_USER_ID "_user_id"

@@ -199,11 +199,15 @@ clogin_session *clogin__session(clogin_request *r) {
                                       buf, sizeof buf);
     if (st == CLOGIN_OK) {
         r->session_cookie_sent = 1;
-        st = clogin_session_cookie_decode(r->m->signer, value, len, r->now,
-                                          &r->session, NULL);
-        if (st != CLOGIN_OK)
-            clogin__log(r, CLOGIN_LOG_DEBUG, "session cookie refused: %s",
-                        clogin_status_name(st));
+        if (clogin__stored(r->m)) {
+            r->session = clogin__store_load(r, value, len);
+        } else {
+            st = clogin_session_cookie_decode(r->m->signer, value, len, r->now,
+                                              &r->session, NULL);
+            if (st != CLOGIN_OK)
+                clogin__log(r, CLOGIN_LOG_DEBUG, "session cookie refused: %s",
+                            clogin_status_name(st));
+        }
     } else if (st != CLOGIN_ENOTFOUND) {
         clogin__log(r, CLOGIN_LOG_DEBUG, "session cookie unreadable: %s",
                     clogin_status_name(st));
@@ -231,7 +235,7 @@ clogin_status clogin_session_set_permanent(clogin_request *r, int permanent) {
  * X-Forwarded-For entry from the right, since each trusted proxy appends
  * the address it saw (the leftmost one when there are fewer). Returns the
  * length, or (size_t)-1 when the address is unknown. */
-static size_t client_addr(const clogin_request *r, char *out, size_t cap) {
+size_t clogin__client_addr(const clogin_request *r, char *out, size_t cap) {
     int n = r->m->config.trusted_proxies;
     const char *xff = n > 0 ? clogin_request_header(r, "X-Forwarded-For") : NULL;
     const char *start = r->remote_addr, *end;
@@ -273,7 +277,7 @@ const char *clogin__identifier(clogin_request *r) {
         r->identifier[CLOGIN_SESSION_ID_LEN] = '\0';
     } else {
         char addr[128];
-        size_t n = client_addr(r, addr, sizeof addr);
+        size_t n = clogin__client_addr(r, addr, sizeof addr);
         st = clogin__session_identifier(m->signer->sha512,
                                         m->config.identifier_format,
                                         n == (size_t)-1 ? NULL : addr,

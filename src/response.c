@@ -68,6 +68,62 @@ static clogin_status make_cookie(clogin_request *r, const clogin__cookie_config 
     return st;
 }
 
+/* The remember cookie's new value. Flask-Login's format, bound to the auth
+ * tag when there is one; with a store, a recorded token instead. A login's
+ * new token replaces the one the browser sent; a refresh on every request
+ * (not from_session) extends the token it sent rather than minting one. */
+static clogin_status remember_value(clogin_request *r, const char *id, const char *auth,
+                                    int64_t expires, int from_session, char **value) {
+    const clogin_manager *m = r->m;
+    if (!clogin__stored(m)) {
+        if (auth)
+            return clogin__remember_bound_encode(m, id, auth, value);
+        return clogin_remember_encode(m->signer, id, strlen(id), value, NULL);
+    }
+    char token[CLOGIN__TOKEN_LEN + 1], buf[256], sent[CLOGIN__TAG_LEN + 1];
+    const char *v;
+    size_t n;
+    int have = clogin__cookie(r, m->config.remember_cookie.name, &v, &n, buf, sizeof buf) ==
+                   CLOGIN_OK &&
+               clogin__token_verify(&m->remember_keys, v, n, sent);
+    clogin_status st;
+    if (!from_session && have) {
+        st = m->store.ops->touch(m->store.self, sent, r->now, expires);
+        if (st == CLOGIN_OK)
+            st = clogin__token_of(&m->remember_keys, sent, token);
+        else if (st == CLOGIN_ENOTFOUND)
+            return CLOGIN_OK; /* revoked: nothing to extend */
+    } else {
+        st = clogin__store_remember_issue(r, id, auth, expires, token);
+        if (st == CLOGIN_OK && have)
+            m->store.ops->remove(m->store.self, sent);
+    }
+    if (st != CLOGIN_OK)
+        return st;
+    *value = clogin__strdup(token);
+    return *value ? CLOGIN_OK : CLOGIN_ENOMEM;
+}
+
+/* A remember token that restored a login is used up: a new one replaces
+ * it, with the same expiry. The old one lives on for a short grace so that
+ * the browser's parallel requests, sent with it, still log in. */
+#define ROTATION_GRACE 60
+static clogin_status rotate_token(clogin_request *r, const char *id, char **header) {
+    const clogin_manager *m = r->m;
+    if (!id)
+        return CLOGIN_OK;
+    char token[CLOGIN__TOKEN_LEN + 1];
+    const char *auth = NULL;
+    clogin_session_get_string(r->session, CLOGIN__KEY_AUTH_HASH, &auth, NULL);
+    clogin_status st = clogin__store_remember_issue(r, id, auth, r->rid_expires, token);
+    if (st != CLOGIN_OK)
+        return st;
+    int64_t grace = r->now + ROTATION_GRACE;
+    m->store.ops->touch(m->store.self, r->rid, r->now,
+                        grace < r->rid_expires ? grace : r->rid_expires);
+    return make_cookie(r, &m->config.remember_cookie, token, r->rid_expires, header);
+}
+
 /* Flask-Login's _update_remember_cookie(), run before the session is saved
  * as Flask's after_request functions are. Beyond Flask-Login, the refresh
  * on every request only renews a cookie the browser actually sent. */
@@ -77,6 +133,7 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
     char op[8] = "";
     const char *v;
     size_t n;
+    int from_session = 1;
     if (clogin_session_get_string(s, CLOGIN__KEY_REMEMBER, &v, &n) == CLOGIN_OK &&
         n < sizeof op) {
         memcpy(op, v, n + 1);
@@ -86,6 +143,7 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
     } else if (c->remember_cookie_refresh_each_request &&
                clogin__cookie_sent(r, c->remember_cookie.name)) {
         memcpy(op, "set", 4);
+        from_session = 0;
     }
     char buf[32];
     const char *id = clogin__session_user_id(s, buf);
@@ -101,22 +159,47 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
             }
             duration = (int64_t)seconds;
         }
-        char *value;
-        clogin_status st = clogin_remember_encode(r->m->signer, id, strlen(id), &value, NULL);
+        const char *auth = NULL;
+        clogin_session_get_string(s, CLOGIN__KEY_AUTH_HASH, &auth, NULL);
+        char *value = NULL;
+        clogin_status st = remember_value(r, id, auth, r->now + duration, from_session,
+                                          &value);
         if (st == CLOGIN_OK)
             st = make_cookie(r, &c->remember_cookie, value, r->now + duration, header);
         clogin_free(value);
         return st;
     }
-    if (strcmp(op, "clear") == 0)
+    if (strcmp(op, "clear") == 0) {
+        if (clogin__stored(r->m))
+            clogin__store_remember_forget(r);
         return make_cookie(r, &c->remember_cookie, NULL, 0, header);
+    }
+    if (r->restored && r->rid[0])
+        return rotate_token(r, id, header);
     return CLOGIN_OK;
+}
+
+static clogin_status save_stored(clogin_request *r, clogin_session *s, char **header) {
+    const clogin__config *c = &r->m->config;
+    char value[CLOGIN__TOKEN_LEN + 1];
+    clogin__cookie_action action;
+    clogin_status st = clogin__store_save(r, s, value, &action);
+    if (st != CLOGIN_OK || action == CLOGIN__COOKIE_KEEP)
+        return st;
+    if (action == CLOGIN__COOKIE_DELETE)
+        return make_cookie(r, &c->session_cookie, NULL, 0, header);
+    int permanent = 0;
+    clogin_session_get_bool(s, CLOGIN__KEY_PERMANENT, &permanent);
+    return make_cookie(r, &c->session_cookie, value,
+                       permanent ? r->now + c->permanent_session_lifetime : 0, header);
 }
 
 /* Flask's SecureCookieSessionInterface.save_session(): the session cookie
  * to send, if any. */
 static clogin_status save_session(clogin_request *r, clogin_session *s, char **header) {
     const clogin__config *c = &r->m->config;
+    if (clogin__stored(r->m))
+        return save_stored(r, s, header);
     if (clogin_session_count(s) == 0) {
         if (clogin_session_modified(s) && r->session_cookie_sent)
             return make_cookie(r, &c->session_cookie, NULL, 0, header);
@@ -252,9 +335,16 @@ clogin_status clogin_test_login_cookie(const clogin_manager *m, const char *user
         st = clogin_session_set_bool(s, CLOGIN__KEY_FRESH, fresh != 0);
     if (st == CLOGIN_OK)
         st = clogin_session_set_string(s, CLOGIN__KEY_ID, ident, CLOGIN_SESSION_ID_LEN);
-    if (st == CLOGIN_OK)
-        st = clogin_session_cookie_encode(m->signer, s, now ? now : (int64_t)time(NULL),
-                                          &value, NULL);
+    if (!now)
+        now = (int64_t)time(NULL);
+    char token[CLOGIN__TOKEN_LEN + 1];
+    if (st == CLOGIN_OK && clogin__stored(m)) {
+        st = clogin__store_plant(m, s, user_id, now, token);
+        if (st == CLOGIN_OK && !(value = clogin__strdup(token)))
+            st = CLOGIN_ENOMEM;
+    } else if (st == CLOGIN_OK) {
+        st = clogin_session_cookie_encode(m->signer, s, now, &value, NULL);
+    }
     clogin_session_free(s);
     if (st != CLOGIN_OK)
         return st;

@@ -65,6 +65,22 @@ static void *load_by_id(clogin_request *r, const char *id, int *failed) {
     return accept_loaded(r, "user", st, user);
 }
 
+static int user_is_active(const clogin_manager *m, const void *user) {
+    return m->user_class.is_active ? m->user_class.is_active(m->user_ctx, user) != 0 : 1;
+}
+
+/* The keys a login lives in; an ended login loses them all and its
+ * remember cookie. */
+static void end_login(clogin_session *s) {
+    static const char *const keys[] = {CLOGIN__KEY_USER_ID, CLOGIN__KEY_REMEMBER,
+                                       CLOGIN__KEY_REMEMBER_SECONDS, CLOGIN__KEY_ID,
+                                       CLOGIN__KEY_FRESH, CLOGIN__KEY_NEXT,
+                                       CLOGIN__KEY_AUTH_HASH, CLOGIN__KEY_INACTIVE_LOGIN};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        clogin_session_remove(s, keys[i]);
+    clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
+}
+
 /* Flask-Login's _session_protection_failed(): 1 when the login must go. */
 static int protection_failed(clogin_request *r, clogin_session *s) {
     const clogin__config *c = &r->m->config;
@@ -85,62 +101,149 @@ static int protection_failed(clogin_request *r, clogin_session *s) {
         clogin__emit(r, CLOGIN_SIGNAL_SESSION_PROTECTED, NULL);
         return 0;
     }
-    static const char *const keys[] = {CLOGIN__KEY_USER_ID, CLOGIN__KEY_REMEMBER,
-                                       CLOGIN__KEY_REMEMBER_SECONDS, CLOGIN__KEY_ID,
-                                       CLOGIN__KEY_FRESH, CLOGIN__KEY_NEXT};
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
-        clogin_session_remove(s, keys[i]);
-    clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
+    end_login(s);
     clogin__emit(r, CLOGIN_SIGNAL_SESSION_PROTECTED, NULL);
     return 1;
 }
 
-/* The remember cookie, if one was sent and the session does not say to
- * clear it: its verified user id (to clogin_free), else NULL. */
-static char *remembered_id(clogin_request *r, clogin_session *s) {
+/* Beyond Flask-Login, a login ends when the user's session auth hash has
+ * changed (a new password) or the account was disabled since; a disabled
+ * account also loses every session and remember token in the store. A
+ * login forced for an inactive user (inactive_ok) stays, as in
+ * Flask-Login. */
+static int login_still_valid(clogin_request *r, const char *id, void *user,
+                             const char *auth, size_t auth_len, int inactive_ok) {
+    const clogin_manager *m = r->m;
+    if (!clogin__auth_matches(m, user, auth, auth_len)) {
+        clogin__log(r, CLOGIN_LOG_DEBUG, "login ended: the user's auth hash changed");
+        return 0;
+    }
+    if (!inactive_ok && !user_is_active(m, user)) {
+        clogin__log(r, CLOGIN_LOG_DEBUG, "login ended: the user is not active");
+        if (clogin__stored(m) &&
+            m->store.ops->remove_user(m->store.self, id, NULL, 0, NULL) != CLOGIN_OK)
+            clogin__log(r, CLOGIN_LOG_ERROR, "cannot end the inactive user's sessions");
+        return 0;
+    }
+    return 1;
+}
+
+/* A user id from a cookie is a string without NUL, in UTF-8. */
+static int id_ok(const char *id, size_t len) {
+    return strlen(id) == len && clogin__utf8_valid(id, len);
+}
+
+static void *remembered_stored(clogin_request *r, const char *value, size_t len,
+                               int *ended) {
+    char *id, *auth;
+    clogin_status st = clogin__store_remembered(r, value, len, &id, &auth);
+    if (st != CLOGIN_OK) {
+        if (st != CLOGIN_EUNAVAILABLE)
+            clogin__log(r, CLOGIN_LOG_DEBUG, "remember token refused: %s",
+                        clogin_status_name(st));
+        return NULL;
+    }
+    int failed;
+    void *user = id_ok(id, strlen(id)) ? load_by_id(r, id, &failed) : NULL;
+    if (user && !login_still_valid(r, id, user, auth, strlen(auth), 0)) {
+        r->m->store.ops->remove(r->m->store.self, r->rid);
+        r->rid[0] = '\0';
+        *ended = 1;
+        user = NULL;
+    }
+    free(id);
+    free(auth);
+    return user;
+}
+
+/* Flask-Login's cookie, or the one bound to the auth hash. */
+static void *remembered_signed(clogin_request *r, const char *value, size_t len,
+                               int *ended) {
+    const clogin_manager *m = r->m;
+    char *id = NULL;
+    size_t id_len = 0;
+    int bound = 0;
+    clogin_status st = clogin_remember_decode(m->signer, value, len, &id, &id_len, NULL);
+    if (st == CLOGIN_EBADSIG && m->user_class.get_auth_hash) {
+        /* maybe bound: the user must be loaded to know its tag */
+        size_t bar = len;
+        while (bar > 0 && value[bar - 1] != '|')
+            bar--;
+        if (bar > 0 && (id = clogin__strndup(value, bar - 1)) != NULL) {
+            id_len = bar - 1;
+            bound = 1;
+            st = CLOGIN_OK;
+        }
+    }
+    if (st != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_DEBUG, "remember cookie refused: %s",
+                    clogin_status_name(st));
+        return NULL;
+    }
+    int failed;
+    void *user = id_ok(id, id_len) ? load_by_id(r, id, &failed) : NULL;
+    if (user) {
+        int has_hash = !clogin__auth_matches(m, user, NULL, 0);
+        int ok = bound ? clogin__remember_bound_check(m, value, len, user) : !has_hash;
+        if (!ok || !user_is_active(m, user)) {
+            clogin__log(r, CLOGIN_LOG_DEBUG, "remember cookie refused: %s",
+                        ok ? "the user is not active" : "not bound to the auth hash");
+            *ended = 1;
+            user = NULL;
+        }
+    }
+    free(id);
+    return user;
+}
+
+/* The user a remember cookie names, checked once per request: sent, not
+ * to be cleared, signed, known, and still valid. */
+static void *remembered_user(clogin_request *r, clogin_session *s) {
     const clogin__config *c = &r->m->config;
     const char *op;
     if (clogin_session_get_string(s, CLOGIN__KEY_REMEMBER, &op, NULL) == CLOGIN_OK &&
         strcmp(op, "clear") == 0)
         return NULL;
+    if (r->remember_done)
+        return r->remember_user;
+    r->remember_done = 1;
     char buf[4096];
     const char *value;
     size_t len;
     if (clogin__cookie(r, c->remember_cookie.name, &value, &len, buf, sizeof buf) !=
         CLOGIN_OK)
         return NULL;
-    char *id = NULL;
-    size_t id_len = 0;
-    clogin_status st = clogin_remember_decode(r->m->signer, value, len, &id, &id_len, NULL);
-    if (st != CLOGIN_OK) {
-        clogin__log(r, CLOGIN_LOG_DEBUG, "remember cookie refused: %s",
-                    clogin_status_name(st));
-        return NULL;
-    }
-    if (strlen(id) != id_len || !clogin__utf8_valid(id, id_len)) {
-        clogin_free(id); /* an id with NUL or bad UTF-8 cannot be a session id */
-        return NULL;
-    }
-    return id;
+    int ended = 0;
+    r->remember_user = clogin__stored(r->m) ? remembered_stored(r, value, len, &ended)
+                                            : remembered_signed(r, value, len, &ended);
+    if (ended) /* the browser may as well forget it */
+        clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
+    return r->remember_user;
 }
 
 /* The remember cookie restores the login, not fresh. Unlike Flask-Login,
  * the session identifier is stored too, so that strong protection does not
  * throw the restored login away on the next request. */
 static void *load_from_cookie(clogin_request *r, clogin_session *s) {
-    char *id = remembered_id(r, s);
+    void *user = remembered_user(r, s);
+    if (!user)
+        return NULL;
+    const clogin_manager *m = r->m;
+    const char *id = m->user_class.get_id(m->user_ctx, user);
+    char tag[CLOGIN__TAG_LEN + 1];
     if (!id)
         return NULL;
-    int failed;
-    void *user = load_by_id(r, id, &failed);
-    if (user) {
-        clogin_session_set_string(s, CLOGIN__KEY_USER_ID, id, strlen(id));
-        clogin_session_set_bool(s, CLOGIN__KEY_FRESH, 0);
-        clogin_session_set_string(s, CLOGIN__KEY_ID, clogin__identifier(r),
-                                  CLOGIN_SESSION_ID_LEN);
-        clogin__emit(r, CLOGIN_SIGNAL_USER_LOADED_FROM_COOKIE, user);
-    }
-    clogin_free(id);
+    clogin_session_set_string(s, CLOGIN__KEY_USER_ID, id, strlen(id));
+    clogin_session_set_bool(s, CLOGIN__KEY_FRESH, 0);
+    clogin_session_set_string(s, CLOGIN__KEY_ID, clogin__identifier(r),
+                              CLOGIN_SESSION_ID_LEN);
+    if (clogin__auth_tag(m, user, tag))
+        clogin_session_set_string(s, CLOGIN__KEY_AUTH_HASH, tag, CLOGIN__TAG_LEN);
+    else
+        clogin_session_remove(s, CLOGIN__KEY_AUTH_HASH);
+    r->restored = 1;
+    r->rotate = 1; /* a new session, under a new id */
+    clogin__emit(r, CLOGIN_SIGNAL_USER_LOADED_FROM_COOKIE, user);
     return user;
 }
 
@@ -190,6 +293,15 @@ void clogin__load_user(clogin_request *r) {
         user = load_by_id(r, id, &failed);
         if (!user && !failed && r->m->user_loader)
             clogin_session_remove(s, CLOGIN__KEY_USER_ID);
+        const char *auth = NULL;
+        size_t auth_len = 0;
+        clogin_session_get_string(s, CLOGIN__KEY_AUTH_HASH, &auth, &auth_len);
+        int forced = 0;
+        clogin_session_get_bool(s, CLOGIN__KEY_INACTIVE_LOGIN, &forced);
+        if (user && !login_still_valid(r, id, user, auth, auth_len, forced)) {
+            end_login(s);
+            user = NULL;
+        }
     }
     if (!user)
         user = load_from_cookie(r, s);
@@ -218,9 +330,6 @@ static const clogin_user_class *current_class(clogin_request *r, void **ctx) {
     return r->anonymous ? &r->m->anon_class : &r->m->user_class;
 }
 
-static int user_is_active(const clogin_manager *m, const void *user) {
-    return m->user_class.is_active ? m->user_class.is_active(m->user_ctx, user) != 0 : 1;
-}
 
 int clogin_is_active(clogin_request *r) {
     if (!r)
@@ -279,11 +388,29 @@ int clogin_login_fresh(clogin_request *r) {
     return s && clogin_session_get_bool(s, CLOGIN__KEY_FRESH, &fresh) == CLOGIN_OK && fresh;
 }
 
+/* Flask-Login only verifies the cookie; a store's token or a cookie bound
+ * to the auth hash can only be verified with its record or user. */
 int clogin_login_remembered(clogin_request *r) {
     clogin_session *s = clogin_request_session(r);
-    char *id = s ? remembered_id(r, s) : NULL;
+    if (!s)
+        return 0;
+    const clogin_manager *m = r->m;
+    const char *op;
+    if (clogin__stored(m) || m->user_class.get_auth_hash)
+        return remembered_user(r, s) != NULL;
+    if (clogin_session_get_string(s, CLOGIN__KEY_REMEMBER, &op, NULL) == CLOGIN_OK &&
+        strcmp(op, "clear") == 0)
+        return 0;
+    char buf[4096];
+    const char *value;
+    size_t len;
+    char *id = NULL;
+    if (clogin__cookie(r, m->config.remember_cookie.name, &value, &len, buf, sizeof buf) !=
+            CLOGIN_OK ||
+        clogin_remember_decode(m->signer, value, len, &id, NULL, NULL) != CLOGIN_OK)
+        return 0;
     clogin_free(id);
-    return id != NULL;
+    return 1;
 }
 
 /* ---- logging in and out ---- */
@@ -318,6 +445,15 @@ clogin_status clogin_login_user(clogin_request *r, void *user,
     if (st == CLOGIN_OK)
         st = clogin_session_set_string(s, CLOGIN__KEY_ID, clogin__identifier(r),
                                        CLOGIN_SESSION_ID_LEN);
+    if (st == CLOGIN_OK && !user_is_active(m, user))
+        st = clogin_session_set_bool(s, CLOGIN__KEY_INACTIVE_LOGIN, 1);
+    else if (st == CLOGIN_OK)
+        clogin_session_remove(s, CLOGIN__KEY_INACTIVE_LOGIN);
+    char tag[CLOGIN__TAG_LEN + 1];
+    if (st == CLOGIN_OK && clogin__auth_tag(m, user, tag))
+        st = clogin_session_set_string(s, CLOGIN__KEY_AUTH_HASH, tag, CLOGIN__TAG_LEN);
+    else if (st == CLOGIN_OK)
+        clogin_session_remove(s, CLOGIN__KEY_AUTH_HASH);
     if (st == CLOGIN_OK && opts->remember) {
         st = clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "set", 3);
         /* Flask-Login stores timedelta seconds as a float */
@@ -328,6 +464,7 @@ clogin_status clogin_login_user(clogin_request *r, void *user,
     if (st != CLOGIN_OK)
         return st;
     r->user_loaded = 1;
+    r->rotate = 1; /* session fixation: the login gets a new session id */
     set_user(r, user);
     clogin__emit(r, CLOGIN_SIGNAL_USER_LOGGED_IN, user);
     return CLOGIN_OK;
@@ -343,6 +480,9 @@ clogin_status clogin_logout_user(clogin_request *r) {
     clogin_session_remove(s, CLOGIN__KEY_USER_ID);
     clogin_session_remove(s, CLOGIN__KEY_FRESH);
     clogin_session_remove(s, CLOGIN__KEY_ID);
+    clogin_session_remove(s, CLOGIN__KEY_AUTH_HASH);
+    clogin_session_remove(s, CLOGIN__KEY_INACTIVE_LOGIN);
+    r->rotate = 1; /* the logged-in session's id ends with it */
     if (clogin__cookie_sent(r, r->m->config.remember_cookie.name)) {
         clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
         clogin_session_remove(s, CLOGIN__KEY_REMEMBER_SECONDS);
@@ -362,7 +502,9 @@ clogin_status clogin_confirm_login(clogin_request *r) {
     if (st == CLOGIN_OK)
         st = clogin_session_set_string(s, CLOGIN__KEY_ID, clogin__identifier(r),
                                        CLOGIN_SESSION_ID_LEN);
-    if (st == CLOGIN_OK)
+    if (st == CLOGIN_OK) {
+        r->rotate = 1;
         clogin__emit(r, CLOGIN_SIGNAL_USER_LOGIN_CONFIRMED, NULL);
+    }
     return st;
 }

@@ -149,7 +149,7 @@ static void scenario(clogin_manager *m, unsigned int flags, int family) {
 
 int main(void) {
     clogin_manager *m;
-    static const clogin_user_class cls = {NULL, NULL, NULL, user_id, NULL};
+    static const clogin_user_class cls = {.get_id = user_id};
     if (clogin_manager_new(&m) || clogin_manager_set(m, "SECRET_KEY", "adapter-test") ||
         clogin_manager_set_user_class(m, &cls, NULL) ||
         clogin_manager_set_user_loader(m, load_user, NULL) || clogin_manager_start(m)) {

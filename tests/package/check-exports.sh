@@ -73,6 +73,7 @@ perl -0777 -ne '
     s{//[^\n]*}{}g;             # line comments
     s{^[ \t]*#(?:[^\n]*\\\n)*[^\n]*}{}gm;  # directives, with continuations
     s{\btypedef\b[^;{}]*;}{ }g;  # function types are not functions
+    s{\b\w+\s*\(\s*\*\s*\w+\s*\)}{ }g;  # nor function-pointer members
     print;
 ' "${headers[@]}" >"$tmp/header.c"
 

@@ -27,6 +27,7 @@
 #include <cmocka.h>
 
 #include "clogin.h"
+#include "manager.h" /* the store's id keys, to plant sessions as a browser would hold them */
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -141,7 +142,7 @@ H_FN void h_cls_release(void *ctx, void *user) {
 }
 
 static const clogin_user_class h_user_class = {
-    h_cls_is_active, NULL, NULL, h_cls_get_id, h_cls_release};
+    .is_active = h_cls_is_active, .get_id = h_cls_get_id, .release = h_cls_release};
 
 /* The anonymous user class (a custom AnonymousUserMixin). */
 H_FN int h_anon_no(void *ctx, const void *user) {
@@ -170,8 +171,9 @@ H_FN void *h_anon_factory(void *ctx) {
     atomic_fetch_add(&a->live_anons, 1);
     return u;
 }
-static const clogin_user_class h_anon_class = {h_anon_no, h_anon_no, h_anon_yes,
-                                                NULL, h_anon_release};
+static const clogin_user_class h_anon_class = {
+    .is_active = h_anon_no, .is_authenticated = h_anon_no, .is_anonymous = h_anon_yes,
+    .release = h_anon_release};
 
 H_FN clogin_status h_user_loader(void *ctx, const char *id, void **user) {
     h_app *a = ctx;
@@ -285,6 +287,10 @@ H_FN void h_app_init(h_app *a, unsigned flags) {
     a->flags = flags;
     assert_int_equal(clogin_manager_new(&a->m), CLOGIN_OK);
     h_set(a, "SECRET_KEY", H_SECRET);
+    /* CTest runs the behaviour tests again with each server-side store */
+    const char *store = getenv("CLOGIN_TEST_STORE");
+    if (store && *store)
+        h_set(a, "SESSION_STORE", store);
     assert_int_equal(clogin_manager_set_user_class(a->m, &h_user_class, a), CLOGIN_OK);
     if (!(flags & H_NO_USER_LOADER))
         assert_int_equal(clogin_manager_set_user_loader(a->m, h_user_loader, a), CLOGIN_OK);
@@ -639,12 +645,41 @@ H_FN int h_varies(const h_call *call) {
 
 /* --------------------------------------------------- session in the jar */
 
-/* The session the jar holds, decoded at the client's time; NULL if none. */
+/* The behaviour tests run again with each server-side store; tests of
+ * the cookie's bytes (Flask's wire format) then have nothing to test. */
+H_FN int h_stored(void) {
+    const char *store = getenv("CLOGIN_TEST_STORE");
+    return store && *store;
+}
+#define H_COOKIE_SESSIONS_ONLY()                                               \
+    do {                                                                       \
+        if (h_stored())                                                        \
+            skip();                                                            \
+    } while (0)
+
+H_FN void h_take_record(void *ctx, const char *id, const clogin_store_record *rec) {
+    (void)id;
+    clogin_session **s = ctx;
+    assert_int_equal(rec->kind, CLOGIN_STORE_SESSION);
+    assert_int_equal(clogin_session_from_json(s, rec->data, rec->data_len, 0), CLOGIN_OK);
+}
+
+/* The session the jar holds, decoded at the client's time (or read from
+ * the store its id names); NULL if none. */
 H_FN clogin_session *h_session(h_client *c) {
     const char *v = h_jar_get(&c->jar, "session");
     if (!v)
         return NULL;
     clogin_session *s = NULL;
+    const clogin_store *store = clogin_manager_store(c->app->m);
+    if (store) {
+        char id[CLOGIN__TAG_LEN + 1];
+        assert_true(clogin__token_verify(&c->app->m->sid_keys, v, strlen(v), id));
+        clogin_status st = store->ops->load(store->self, id, c->now, h_take_record, &s);
+        if (st != CLOGIN_OK)
+            fail_msg("the jar's session is not in the store: %s", clogin_status_name(st));
+        return s;
+    }
     clogin_status st = clogin_session_cookie_decode(c->app->signer, v, strlen(v), c->now, &s,
                                                     NULL);
     if (st != CLOGIN_OK)
@@ -689,8 +724,19 @@ H_FN int h_session_has(h_client *c, const char *key) {
     return has;
 }
 
-/* Put a session in the jar (Flask's session_transaction), signed now. */
+/* Put a session in the jar (Flask's session_transaction), signed now, or
+ * recorded in the store under a new id. */
 H_FN void h_session_put(h_client *c, const char *json) {
+    const clogin_store *store = clogin_manager_store(c->app->m);
+    if (store) {
+        char id[CLOGIN__TAG_LEN + 1], token[CLOGIN__TOKEN_LEN + 1];
+        assert_int_equal(clogin__token_new(&c->app->m->sid_keys, id, token), CLOGIN_OK);
+        clogin_store_record rec = {CLOGIN_STORE_SESSION, "", json, strlen(json), c->now,
+                                   c->now, c->now + 31 * H_DAY, "", ""};
+        assert_int_equal(store->ops->save(store->self, id, &rec), CLOGIN_OK);
+        h_jar_set(&c->jar, "session", token);
+        return;
+    }
     clogin_session *s;
     assert_int_equal(clogin_session_from_json(&s, json, strlen(json), 0), CLOGIN_OK);
     char *v;
@@ -721,8 +767,19 @@ H_FN const char *h_session_set_cookie(h_app *a, const char *json, int64_t now,
     return out;
 }
 
-/* The remember cookie's value for a user id, as Flask-Login makes it. */
+/* The remember cookie's value for a user id, as Flask-Login makes it, or
+ * a token recorded in the store. */
 H_FN const char *h_remember_value(h_app *a, const char *id, char *out, size_t cap) {
+    const clogin_store *store = clogin_manager_store(a->m);
+    if (store) {
+        char rid[CLOGIN__TAG_LEN + 1];
+        assert_true(cap > CLOGIN__TOKEN_LEN);
+        assert_int_equal(clogin__token_new(&a->m->remember_keys, rid, out), CLOGIN_OK);
+        clogin_store_record rec = {CLOGIN_STORE_REMEMBER, id, "", 0, H_NOW, H_NOW,
+                                   H_NOW + 400 * H_DAY, "", ""};
+        assert_int_equal(store->ops->save(store->self, rid, &rec), CLOGIN_OK);
+        return out;
+    }
     char *v;
     assert_int_equal(clogin_remember_encode(a->signer, id, strlen(id), &v, NULL), CLOGIN_OK);
     assert_true(strlen(v) < cap);

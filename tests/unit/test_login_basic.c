@@ -66,6 +66,7 @@ static void test_static_loads_without_accessing_session(void **state) {
 /* test_login_user */
 static void test_login_user(void **state) {
     (void)state;
+    H_COOKIE_SESSIONS_ONLY(); /* Flask's cookie bytes */
     h_app a;
     h_client c;
     h_setup(&a, &c);
@@ -344,7 +345,8 @@ static void test_incorrect_id_logs_out(void **state) {
     assert_string_equal(h_username_in(&c, call.r), "Anonymous");
     h_close(&call);
     assert_int_equal(a.user_loader_calls, 1);
-    assert_non_null(h_set_cookie(&call, "session"));
+    if (!h_stored()) /* a store keeps the id and rewrites the record */
+        assert_non_null(h_set_cookie(&call, "session"));
     assert_false(h_session_has(&c, "_user_id"));
     /* so the loader is not asked again */
     assert_string_equal(h_get_username(&c), "Anonymous");
@@ -452,7 +454,7 @@ static void test_user_mixin_defaults(void **state) {
     (void)state;
     h_app a;
     h_app_init(&a, 0);
-    static const clogin_user_class mixin = {NULL, NULL, NULL, mixin_get_id, NULL};
+    static const clogin_user_class mixin = {.get_id = mixin_get_id};
     assert_int_equal(clogin_manager_set_user_class(a.m, &mixin, &a), CLOGIN_OK);
     h_app_start(&a);
     h_client c;

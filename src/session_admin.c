@@ -1,0 +1,174 @@
+/* A user's sessions in the store: listing them and ending them. */
+#include "manager.h"
+
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* A handle is a hash of the id: stable, and useless for logging in. */
+static void handle_of(const char *id, char out[17]) {
+    uint8_t digest[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)id, strlen(id), digest);
+    clogin__hex(digest, 8, out);
+    out[16] = '\0';
+}
+
+typedef struct entry {
+    clogin_session_info info;
+    char id[CLOGIN__TAG_LEN + 1];
+    char *addr, *ua;
+} entry;
+
+typedef struct collected {
+    entry *items;
+    size_t count, cap;
+    int failed;
+    const char *current;
+} collected;
+
+static void collect(void *ctx, const char *id, const clogin_store_record *rec) {
+    collected *c = ctx;
+    if (rec->kind != CLOGIN_STORE_SESSION || c->failed || strlen(id) > CLOGIN__TAG_LEN)
+        return;
+    if (c->count == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        entry *items = realloc(c->items, cap * sizeof *items);
+        if (!items) {
+            c->failed = 1;
+            return;
+        }
+        c->items = items;
+        c->cap = cap;
+    }
+    entry *e = &c->items[c->count];
+    memset(e, 0, sizeof *e);
+    strcpy(e->id, id);
+    handle_of(id, e->info.handle);
+    e->info.current = c->current && strcmp(c->current, id) == 0;
+    e->info.created = rec->created;
+    e->info.last_seen = rec->last_seen;
+    e->info.expires = rec->expires;
+    e->addr = clogin__strdup(rec->remote_addr);
+    e->ua = clogin__strdup(rec->user_agent);
+    if (!e->addr || !e->ua) {
+        free(e->addr);
+        free(e->ua);
+        c->failed = 1;
+        return;
+    }
+    e->info.remote_addr = e->addr;
+    e->info.user_agent = e->ua;
+    c->count++;
+}
+
+static int by_created(const void *a, const void *b) {
+    const entry *x = a, *y = b;
+    if (x->info.created != y->info.created)
+        return x->info.created < y->info.created ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+static void release(collected *c) {
+    for (size_t i = 0; i < c->count; i++) {
+        free(c->items[i].addr);
+        free(c->items[i].ua);
+    }
+    free(c->items);
+}
+
+/* The current user's id, with a store; else why not. */
+static clogin_status owner(clogin_request *r, const char **id) {
+    if (!r)
+        return CLOGIN_EINVAL;
+    if (!clogin__stored(r->m))
+        return CLOGIN_ESTATE;
+    *id = clogin_is_anonymous(r) ? NULL : clogin_current_user_id(r);
+    return *id ? CLOGIN_OK : CLOGIN_ESTATE;
+}
+
+/* The user's sessions, collected so that callbacks run outside the store
+ * and in a stable order. */
+static clogin_status list(clogin_request *r, const char *uid, collected *c) {
+    const clogin_store *st = &r->m->store;
+    memset(c, 0, sizeof *c);
+    c->current = r->sid[0] ? r->sid : NULL;
+    clogin_status s = st->ops->list_user(st->self, uid, r->now, collect, c);
+    if (s == CLOGIN_OK && c->failed)
+        s = CLOGIN_ENOMEM;
+    if (s != CLOGIN_OK) {
+        release(c);
+        return s;
+    }
+    if (c->count > 1)
+        qsort(c->items, c->count, sizeof *c->items, by_created);
+    return CLOGIN_OK;
+}
+
+clogin_status clogin_list_sessions(clogin_request *r, clogin_session_info_fn fn, void *ctx) {
+    const char *uid;
+    clogin_status st = owner(r, &uid);
+    if (st != CLOGIN_OK)
+        return st;
+    collected c;
+    st = list(r, uid, &c);
+    if (st != CLOGIN_OK)
+        return st;
+    for (size_t i = 0; fn && i < c.count; i++)
+        fn(ctx, &c.items[i].info);
+    release(&c);
+    return CLOGIN_OK;
+}
+
+clogin_status clogin_end_session(clogin_request *r, const char *handle) {
+    const char *uid;
+    clogin_status st = owner(r, &uid);
+    if (st != CLOGIN_OK || !handle)
+        return st != CLOGIN_OK ? st : CLOGIN_EINVAL;
+    collected c;
+    st = list(r, uid, &c);
+    if (st != CLOGIN_OK)
+        return st;
+    const clogin_store *store = &r->m->store;
+    st = CLOGIN_ENOTFOUND;
+    for (size_t i = 0; i < c.count; i++)
+        if (strcmp(c.items[i].info.handle, handle) == 0)
+            st = store->ops->remove(store->self, c.items[i].id);
+    release(&c);
+    return st;
+}
+
+clogin_status clogin_logout_other_sessions(clogin_request *r) {
+    const char *uid;
+    clogin_status st = owner(r, &uid);
+    if (st != CLOGIN_OK)
+        return st;
+    const clogin_manager *m = r->m;
+    const char *keep[2];
+    size_t n = 0;
+    if (r->sid[0])
+        keep[n++] = r->sid;
+    char buf[256], rid[CLOGIN__TAG_LEN + 1];
+    const char *value;
+    size_t len;
+    if (clogin__cookie(r, m->config.remember_cookie.name, &value, &len, buf, sizeof buf) ==
+            CLOGIN_OK &&
+        clogin__token_verify(&m->remember_keys, value, len, rid))
+        keep[n++] = rid;
+    st = m->store.ops->remove_user(m->store.self, uid, keep, n, NULL);
+    if (st != CLOGIN_OK)
+        clogin__log(r, CLOGIN_LOG_ERROR, "cannot end the other sessions: %s",
+                    clogin_strerror(st));
+    return st;
+}
+
+clogin_status clogin_manager_end_user_sessions(const clogin_manager *m, const char *user_id,
+                                               size_t *removed) {
+    if (removed)
+        *removed = 0;
+    if (!m || !user_id)
+        return CLOGIN_EINVAL;
+    if (!m->started || !clogin__stored(m))
+        return CLOGIN_ESTATE;
+    return m->store.ops->remove_user(m->store.self, user_id, NULL, 0, removed);
+}
