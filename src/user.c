@@ -148,7 +148,7 @@ static void *remembered_stored(clogin_request *r, const char *value, size_t len,
     if (user && !login_still_valid(r, id, user, auth, strlen(auth), 0)) {
         r->m->store.ops->remove(r->m->store.self, r->rid);
         r->rid[0] = '\0';
-        *ended = 1;
+        *ended = !clogin__auth_matches(r->m, user, auth, strlen(auth));
         user = NULL;
     }
     free(id);
@@ -188,7 +188,7 @@ static void *remembered_signed(clogin_request *r, const char *value, size_t len,
         if (!ok || !user_is_active(m, user)) {
             clogin__log(r, CLOGIN_LOG_DEBUG, "remember cookie refused: %s",
                         ok ? "the user is not active" : "not bound to the auth hash");
-            *ended = 1;
+            *ended = !ok;
             user = NULL;
         }
     }
@@ -216,7 +216,7 @@ static void *remembered_user(clogin_request *r, clogin_session *s) {
     int ended = 0;
     r->remember_user = clogin__stored(r->m) ? remembered_stored(r, value, len, &ended)
                                             : remembered_signed(r, value, len, &ended);
-    if (ended) /* the browser may as well forget it */
+    if (ended) /* a new password: the browser may as well forget it */
         clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
     return r->remember_user;
 }
