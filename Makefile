@@ -85,6 +85,7 @@ bench: deps
 	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCLOGIN_BUILD_TESTS=OFF
 	cmake --build $(RELEASE_DIR)
 	@for b in $(RELEASE_DIR)/bench/bench_*; do $$b; done
+	bench/http_stores.sh $(CURDIR)/$(RELEASE_DIR)/examples/demo/clogin-demo
 
 clean:
 	rm -rf $(BUILD)

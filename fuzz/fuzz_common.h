@@ -11,7 +11,7 @@
 #define FUZZ_SECRET "fuzz-secret"
 #define FUZZ_NOW 1764366010 /* just after the seeds' timestamp */
 
-static clogin_signer *fuzz_signer(void) {
+static inline clogin_signer *fuzz_signer(void) {
     static clogin_signer *signer;
     if (!signer) {
         clogin_key fallback = {"old-fuzz-secret", 15};

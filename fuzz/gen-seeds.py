@@ -6,8 +6,10 @@ Run with Debian's /usr/bin/python3 (python3-flask, python3-flask-login):
 Cookies are signed with the fuzz targets' key at a fixed timestamp so that
 they stay valid for the targets (see fuzz_common.h).
 """
+import base64
 import datetime
 import hashlib
+import hmac
 import os
 import uuid
 import zlib
@@ -40,6 +42,18 @@ SESSIONS = [
 ]
 
 
+# fuzz_store_request plants these ids for user 42 (docs/stores.md: a token
+# is ID "." base64url(HMAC-SHA256(HMAC-SHA256(secret, "clogin." purpose), ID))).
+STORE_SESSION_ID = "c2Vzc2lvbi1mb3ItdGhlLWZ1enplci0wMDAwMDAwMDA"
+STORE_REMEMBER_ID = "cmVtZW1iZXItZm9yLXRoZS1mdXp6ZXItMDAwMDAwMDA"
+
+
+def store_token(purpose, ident):
+    key = hmac.new(SECRET.encode(), b"clogin." + purpose, hashlib.sha256).digest()
+    tag = hmac.new(key, ident.encode(), hashlib.sha256).digest()
+    return ident + "." + base64.urlsafe_b64encode(tag).rstrip(b"=").decode()
+
+
 def write(directory, name, data):
     os.makedirs(directory, exist_ok=True)
     with open(os.path.join(directory, name), "wb") as f:
@@ -63,6 +77,13 @@ def main():
         for i, user_id in enumerate(["1", "42", "user@example.com", "a|b", "\u00e9"]):
             write(os.path.join(HERE, "corpus", "remember"), f"flask-login-{i}",
                   login_utils.encode_cookie(user_id).encode())
+    session = "session=" + store_token(b"session-id", STORE_SESSION_ID)
+    remember = "remember_token=" + store_token(b"remember-token", STORE_REMEMBER_ID)
+    store = os.path.join(HERE, "corpus", "store_request")
+    write(store, "session", session.encode())
+    write(store, "remember", remember.encode())
+    write(store, "both", f"theme=dark; {session}; {remember}".encode())
+    write(store, "flask", b"session=eyJfdXNlcl9pZCI6IjQyIn0.ZVPxAA.abc")
 
 
 if __name__ == "__main__":
