@@ -68,10 +68,25 @@ static clogin_status make_cookie(clogin_request *r, const clogin__cookie_config 
     return st;
 }
 
+/* A remember token that restored a login is used up; it lives on for a
+ * short grace so that the browser's parallel requests, sent with it, still
+ * log in. One replaced by a new login goes at once. */
+#define ROTATION_GRACE 60
+static void retire_token(clogin_request *r, const char *id) {
+    const clogin_store *store = &r->m->store;
+    if (!r->restored || strcmp(id, r->rid) != 0) {
+        store->ops->remove(store->self, id);
+        return;
+    }
+    int64_t grace = r->now + ROTATION_GRACE;
+    store->ops->touch(store->self, id, r->now, grace < r->rid_expires ? grace : r->rid_expires);
+}
+
 /* The remember cookie's new value. Flask-Login's format, bound to the auth
- * tag when there is one; with a store, a recorded token instead. A login's
- * new token replaces the one the browser sent; a refresh on every request
- * (not from_session) extends the token it sent rather than minting one. */
+ * tag when there is one; with a store, a recorded token instead, which
+ * replaces the one the browser sent. A refresh on every request (not
+ * from_session) extends the token sent rather than minting one, unless it
+ * just restored the login. */
 static clogin_status remember_value(clogin_request *r, const char *id, const char *auth,
                                     int64_t expires, int from_session, char **value) {
     const clogin_manager *m = r->m;
@@ -87,7 +102,7 @@ static clogin_status remember_value(clogin_request *r, const char *id, const cha
                    CLOGIN_OK &&
                clogin__token_verify(&m->remember_keys, v, n, sent);
     clogin_status st;
-    if (!from_session && have) {
+    if (!from_session && have && !r->restored) {
         st = m->store.ops->touch(m->store.self, sent, r->now, expires);
         if (st == CLOGIN_OK)
             st = clogin__token_of(&m->remember_keys, sent, token);
@@ -96,7 +111,7 @@ static clogin_status remember_value(clogin_request *r, const char *id, const cha
     } else {
         st = clogin__store_remember_issue(r, id, auth, expires, token);
         if (st == CLOGIN_OK && have)
-            m->store.ops->remove(m->store.self, sent);
+            retire_token(r, sent);
     }
     if (st != CLOGIN_OK)
         return st;
@@ -104,10 +119,7 @@ static clogin_status remember_value(clogin_request *r, const char *id, const cha
     return *value ? CLOGIN_OK : CLOGIN_ENOMEM;
 }
 
-/* A remember token that restored a login is used up: a new one replaces
- * it, with the same expiry. The old one lives on for a short grace so that
- * the browser's parallel requests, sent with it, still log in. */
-#define ROTATION_GRACE 60
+/* A restored login's token rotates: a new one, with the same expiry. */
 static clogin_status rotate_token(clogin_request *r, const char *id, char **header) {
     const clogin_manager *m = r->m;
     if (!id)
@@ -118,9 +130,7 @@ static clogin_status rotate_token(clogin_request *r, const char *id, char **head
     clogin_status st = clogin__store_remember_issue(r, id, auth, r->rid_expires, token);
     if (st != CLOGIN_OK)
         return st;
-    int64_t grace = r->now + ROTATION_GRACE;
-    m->store.ops->touch(m->store.self, r->rid, r->now,
-                        grace < r->rid_expires ? grace : r->rid_expires);
+    retire_token(r, r->rid);
     return make_cookie(r, &m->config.remember_cookie, token, r->rid_expires, header);
 }
 

@@ -398,6 +398,36 @@ static void test_remember_token_rotates(void **state) {
     h_app_free(&a);
 }
 
+static void test_remember_refresh_each_request(void **state) {
+    (void)state;
+    NEEDS_STORE();
+    h_app a;
+    h_app_init(&a, 0);
+    h_set(&a, "REMEMBER_COOKIE_REFRESH_EACH_REQUEST", "true");
+    h_app_start(&a);
+    h_client c;
+    h_client_init(&c, &a);
+    assert_int_equal(h_get_login_remember(&c, "1"), CLOGIN_OK);
+    char first[CLOGIN__TOKEN_LEN + 1];
+    strcpy(first, h_jar_get(&c.jar, "remember_token"));
+    /* logged in by the session: the same token, its expiry pushed back */
+    c.now += 100;
+    assert_string_equal(h_get_username(&c), "Notch");
+    assert_string_equal(h_jar_get(&c.jar, "remember_token"), first);
+    assert_int_equal(h_jar_find(&c.jar, "remember_token")->expires, c.now + 365 * H_DAY);
+    /* restoring the login still uses the token up */
+    h_delete_session(&c);
+    c.now += 100;
+    assert_string_equal(h_get_username(&c), "Notch");
+    assert_string_not_equal(h_jar_get(&c.jar, "remember_token"), first);
+    h_client thief;
+    h_client_init(&thief, &a);
+    thief.now = c.now + 61;
+    h_jar_set(&thief.jar, "remember_token", first);
+    assert_string_equal(h_get_username(&thief), "Anonymous");
+    h_app_free(&a);
+}
+
 /* ---- a store that stops answering ---- */
 
 typedef struct flaky {
@@ -611,6 +641,7 @@ int main(void) {
         cmocka_unit_test(test_absolute_timeout),
         cmocka_unit_test(test_touch_interval),
         cmocka_unit_test(test_remember_token_rotates),
+        cmocka_unit_test(test_remember_refresh_each_request),
         cmocka_unit_test(test_store_down),
         cmocka_unit_test(test_password_change_ends_other_logins),
         cmocka_unit_test(test_disabled_account_loses_sessions),
