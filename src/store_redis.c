@@ -27,6 +27,7 @@
 
 #include "internal.h"
 #include "store.h"
+#include "text.h"
 
 #include <hiredis/hiredis.h>
 
@@ -806,15 +807,6 @@ static const clogin_store_ops redis_ops = {
 
 /* --------------------------------------------------------------- the URL */
 
-static int hex_value(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decode a user name or password (as redis-py does), so that one
  * holding '@', ':' or '/' can be written. NULL for a bad or %00 escape. */
@@ -827,14 +819,14 @@ static char *percent_decode(const char *s, size_t len, int *bad) {
             *o++ = s[i];
             continue;
         }
-        if (i + 2 >= len || hex_value(s[i + 1]) < 0 ||
-            hex_value(s[i + 2]) < 0 ||
-            (hex_value(s[i + 1]) == 0 && hex_value(s[i + 2]) == 0)) {
+        if (i + 2 >= len || hexval((unsigned char)s[i + 1]) < 0 ||
+            hexval((unsigned char)s[i + 2]) < 0 ||
+            (hexval((unsigned char)s[i + 1]) == 0 && hexval((unsigned char)s[i + 2]) == 0)) {
             *bad = 1;
             free(out);
             return NULL;
         }
-        *o++ = (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+        *o++ = (char)(hexval((unsigned char)s[i + 1]) * 16 + hexval((unsigned char)s[i + 2]));
         i += 2;
     }
     *o = '\0';
