@@ -21,9 +21,11 @@
 /* A user as clogin sees it. Each request that loads a user gets its own
  * malloc'd copy, which clogin gives back to the user class's release. */
 #define DEMO_ALT_ID_LEN 32 /* hex of 16 random bytes */
+#define DEMO_HASH_LEN 128  /* crypto_pwhash_STRBYTES, with the NUL */
 typedef struct demo_user {
     int64_t id;                       /* the row id, shown as "id" in JSON */
     char alt_id[DEMO_ALT_ID_LEN + 1]; /* get_id(): what the cookies carry */
+    char password_hash[DEMO_HASH_LEN]; /* get_auth_hash(): the Argon2id string */
     int active;
     char username[]; /* NUL-terminated */
 } demo_user;
@@ -70,7 +72,8 @@ void page_esc(page *p, const char *s); /* HTML-escaped */
 void page_free(page *p);
 
 extern const char html_stylesheet[];
-void html_begin(page *p, const char *title);
+/* logged_in: the navigation links to the user's sessions */
+void html_begin(page *p, const char *title, int logged_in);
 void html_end(page *p);
 /* A clogin_flash_fn: one flashed message, ctx is the page. */
 void html_flash(void *ctx, const char *category, const char *message);
@@ -79,6 +82,13 @@ void html_home(page *p, const char *username); /* NULL: nobody */
 void html_login_form(page *p, const char *next);
 void html_reauth_form(page *p, const char *username, const char *next);
 void html_message(page *p, const char *title, const char *text);
+/* GET /sessions: the list's start, one entry per session (a
+ * clogin_session_info_fn, ctx is the page), its end with the "log out
+ * everywhere else" form; or, with cookie sessions, why there is no list. */
+void html_sessions_begin(page *p);
+void html_session_row(void *ctx, const clogin_session_info *s);
+void html_sessions_end(page *p);
+void html_sessions_cookie(page *p);
 
 /* routes.c: the MHD access handler; cls is the demo_app. */
 enum MHD_Result demo_handle(void *cls, struct MHD_Connection *c, const char *url,

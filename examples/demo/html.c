@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void put_n(page *p, const char *s, size_t n) {
     if (p->failed)
@@ -66,17 +67,26 @@ const char html_stylesheet[] =
     "outline-offset:2px}\n"
     ".flash{padding:.5rem .75rem;background:#e8f0fe;border-left:4px solid #0b57d0}\n"
     ".error{padding:.5rem .75rem;background:#fce8e6;border-left:4px solid #c5221f}\n"
-    "nav a{margin-right:1rem}\n";
+    "nav a{margin-right:1rem;display:inline-block}\n"
+    "ul.sessions{list-style:none;padding:0}\n"
+    "ul.sessions li{padding:.75rem 0;border-bottom:1px solid #c4c7c5}\n"
+    "ul.sessions p{margin:.25rem 0;overflow-wrap:anywhere}\n"
+    ".this{padding:0 .4rem;border-radius:4px;background:#e6f4ea;color:#0d652d;"
+    "font-weight:600}\n"
+    "button.secondary{margin-top:.5rem;background:#fff;color:#c5221f;"
+    "border:1px solid #c5221f}\n";
 
-void html_begin(page *p, const char *title) {
+void html_begin(page *p, const char *title, int logged_in) {
     page_put(p, "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                 "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                 "<title>");
     page_esc(p, title);
     page_put(p, " - clogin demo</title>\n<link rel=\"stylesheet\" href=\"/style.css\">\n"
                 "</head>\n<body>\n<nav aria-label=\"Site\"><a href=\"/\">Home</a>"
-                "<a href=\"/protected\">Protected</a><a href=\"/fresh\">Fresh</a></nav>\n"
-                "<main>\n<h1>");
+                "<a href=\"/protected\">Protected</a><a href=\"/fresh\">Fresh</a>");
+    if (logged_in)
+        page_put(p, "<a href=\"/sessions\">Your sessions</a>");
+    page_put(p, "</nav>\n<main>\n<h1>");
     page_esc(p, title);
     page_put(p, "</h1>\n");
 }
@@ -154,9 +164,78 @@ void html_reauth_form(page *p, const char *username, const char *next) {
 }
 
 void html_message(page *p, const char *title, const char *text) {
-    html_begin(p, title);
+    html_begin(p, title, 0);
     page_put(p, "<p>");
     page_esc(p, text);
     page_put(p, "</p>\n<p><a href=\"/\">Home</a></p>\n");
     html_end(p);
+}
+
+/* ---- GET /sessions ---- */
+
+/* "2024-05-01 12:34:56 UTC" */
+static void put_time(page *p, int64_t t) {
+    char text[40];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (t <= 0 || !gmtime_r(&tt, &tm) ||
+        strftime(text, sizeof text, "%Y-%m-%d %H:%M:%S UTC", &tm) == 0) {
+        page_put(p, "unknown");
+        return;
+    }
+    page_put(p, text);
+}
+
+void html_sessions_begin(page *p) {
+    page_put(p, "<p>Every browser where you are logged in. Ending a session logs that"
+                " browser out, unless it ticked \"Remember me\": its remember cookie"
+                " logs it in again. \"Log out everywhere else\" ends both.</p>\n"
+                "<ul class=\"sessions\">\n");
+}
+
+/* One session; its strings are valid only during the call, so they are
+ * copied (escaped) into the page at once. */
+void html_session_row(void *ctx, const clogin_session_info *s) {
+    page *p = ctx;
+    page_put(p, "<li class=\"session\" data-handle=\"");
+    page_esc(p, s->handle);
+    page_put(p, "\">\n<p><strong id=\"ua-");
+    page_esc(p, s->handle);
+    page_put(p, "\">");
+    page_esc(p, s->user_agent && *s->user_agent ? s->user_agent : "Unknown browser");
+    page_put(p, "</strong>");
+    if (s->current)
+        page_put(p, " <span class=\"this\">This device</span>");
+    page_put(p, "</p>\n<p>Address: ");
+    page_esc(p, s->remote_addr && *s->remote_addr ? s->remote_addr : "unknown");
+    page_put(p, "</p>\n<p>Logged in: ");
+    put_time(p, s->created);
+    page_put(p, "</p>\n<p>Last seen: ");
+    put_time(p, s->last_seen);
+    page_put(p, "</p>\n");
+    if (s->current) {
+        page_put(p, "<p><a href=\"/logout\">Log out</a></p>\n");
+    } else {
+        page_put(p, "<form method=\"post\" action=\"/sessions/end\">\n"
+                    "<input type=\"hidden\" name=\"handle\" value=\"");
+        page_esc(p, s->handle);
+        page_put(p, "\">\n<button type=\"submit\" class=\"secondary\" aria-describedby=\"ua-");
+        page_esc(p, s->handle);
+        page_put(p, "\">End this session</button>\n</form>\n");
+    }
+    page_put(p, "</li>\n");
+}
+
+void html_sessions_end(page *p) {
+    page_put(p, "</ul>\n<form method=\"post\" action=\"/sessions/logout-others\">\n"
+                "<button type=\"submit\">Log out everywhere else</button>\n</form>\n");
+}
+
+void html_sessions_cookie(page *p) {
+    page_put(p, "<p>Sessions are listed only with a server-side session store.</p>\n"
+                "<p>This server keeps each session in a signed cookie, which it cannot"
+                " list or take back. Start the demo with <code>--session-store memory</code>"
+                " (or <code>sqlite:PATH</code>, or <code>redis://HOST:PORT/DB</code>) to see"
+                " your sessions here and end them one by one.</p>\n"
+                "<p>Changing your password still ends every other login.</p>\n");
 }

@@ -20,6 +20,15 @@ static const char *user_get_id(void *ctx, const void *user) {
     return ((const demo_user *)user)->alt_id;
 }
 
+/* The session auth hash: the stored Argon2id string. clogin keeps only an
+ * HMAC of it in the session (and binds the remember cookie to it), so a
+ * new password ends every login made under the old one, with cookie
+ * sessions as with a store. */
+static const char *user_auth_hash(void *ctx, const void *user) {
+    (void)ctx;
+    return ((const demo_user *)user)->password_hash;
+}
+
 static void user_release(void *ctx, void *user) {
     (void)ctx;
     users_free(user);
@@ -31,6 +40,7 @@ const clogin_user_class demo_user_class = {
     .is_active = user_is_active,
     .get_id = user_get_id,
     .release = user_release,
+    .get_auth_hash = user_auth_hash,
 };
 
 /* A failing database is not "no such user": clogin then logs it and keeps

@@ -1,9 +1,14 @@
 /* clogin-demo: a login site on libmicrohttpd, SQLite and clogin.
  *
- *   clogin-demo [--port N] [--db PATH] [--host ADDR]
+ *   clogin-demo [--port N] [--db PATH] [--host ADDR] [--session-store SPEC]
+ *               [--no-auth-hash]
  *
  * Every CLOGIN_* environment variable configures the login manager
- * (docs/configuration.md); CLOGIN_SECRET_KEY is the secret key. */
+ * (docs/configuration.md); CLOGIN_SECRET_KEY is the secret key.
+ * --session-store is SESSION_STORE (cookie, memory, sqlite:PATH or
+ * redis://HOST:PORT/DB, docs/stores.md) and wins over
+ * CLOGIN_SESSION_STORE. --no-auth-hash leaves the user class's session auth
+ * hash out, so that the cookies stay those of Flask-Login (loaders.c). */
 #include "app.h"
 
 #include <arpa/inet.h>
@@ -15,7 +20,9 @@
 #include <string.h>
 
 static int usage(void) {
-    fprintf(stderr, "usage: clogin-demo [--port N] [--db PATH] [--host ADDR]\n");
+    fprintf(stderr, "usage: clogin-demo [--port N] [--db PATH] [--host ADDR]"
+                    " [--session-store cookie|memory|sqlite:PATH|redis://HOST:PORT/DB]"
+                    " [--no-auth-hash]\n");
     return 2;
 }
 
@@ -26,15 +33,32 @@ static void log_line(void *ctx, clogin_log_level level, const char *message) {
                 level == CLOGIN_LOG_ERROR ? "error" : "warning", message);
 }
 
-/* The login manager: defaults in code, then the environment over them. */
-static int setup_manager(demo_app *app, const char *db_path) {
+/* Where the sessions live, on stdout; a Redis password is not printed. */
+static void say_store(const clogin_manager *m) {
+    const char *spec = clogin_manager_get(m, "SESSION_STORE");
+    if (!clogin_manager_store(m) || !spec) {
+        printf("clogin-demo: sessions in signed cookies (no server-side store)\n");
+        return;
+    }
+    const char *at = strncmp(spec, "redis://", 8) == 0 ? strrchr(spec, '@') : NULL;
+    if (at)
+        printf("clogin-demo: sessions in redis://...%s\n", at);
+    else
+        printf("clogin-demo: sessions in %s\n", spec);
+}
+
+/* The login manager: defaults in code, then the environment over them,
+ * then the command line's --session-store (store: NULL when not given). */
+static int setup_manager(demo_app *app, const char *db_path, const char *store,
+                         int auth_hash) {
     clogin_manager *m;
     if (clogin_manager_new(&m) != CLOGIN_OK)
         return -1;
     app->m = m;
     if (clogin_manager_set(m, "LOGIN_VIEW", "/login") != CLOGIN_OK ||
         clogin_manager_set(m, "REFRESH_VIEW", "/reauth") != CLOGIN_OK ||
-        clogin_manager_load_env(m, NULL) != CLOGIN_OK) {
+        clogin_manager_load_env(m, NULL) != CLOGIN_OK ||
+        (store && clogin_manager_set(m, "SESSION_STORE", store) != CLOGIN_OK)) {
         fprintf(stderr, "clogin-demo: %s\n", clogin_manager_error(m));
         return -1;
     }
@@ -42,7 +66,10 @@ static int setup_manager(demo_app *app, const char *db_path) {
         return -1;
     const char *next = clogin_manager_get(m, "USE_SESSION_FOR_NEXT");
     app->session_next = next && strcmp(next, "true") == 0;
-    clogin_manager_set_user_class(m, &demo_user_class, app);
+    clogin_user_class users = demo_user_class; /* the manager keeps a copy */
+    if (!auth_hash)
+        users.get_auth_hash = NULL;
+    clogin_manager_set_user_class(m, &users, app);
     clogin_manager_set_user_loader(m, demo_load_user, app);
     clogin_manager_set_request_loader(m, demo_load_from_request, app);
     clogin_manager_set_log(m, log_line, NULL);
@@ -50,6 +77,7 @@ static int setup_manager(demo_app *app, const char *db_path) {
         fprintf(stderr, "clogin-demo: %s\n", clogin_manager_error(m));
         return -1;
     }
+    say_store(m);
     return 0;
 }
 
@@ -74,8 +102,9 @@ static int parse_host(const char *host, unsigned port, struct sockaddr_storage *
 }
 
 int main(int argc, char **argv) {
-    const char *db_path = "demo.db", *host = "127.0.0.1";
+    const char *db_path = "demo.db", *host = "127.0.0.1", *store = NULL;
     unsigned long port = 8080;
+    int auth_hash = 1;
     for (int i = 1; i < argc; i++) {
         char *end;
         if (i + 1 < argc && strcmp(argv[i], "--port") == 0) {
@@ -86,6 +115,10 @@ int main(int argc, char **argv) {
             db_path = argv[++i];
         } else if (i + 1 < argc && strcmp(argv[i], "--host") == 0) {
             host = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--session-store") == 0) {
+            store = argv[++i];
+        } else if (strcmp(argv[i], "--no-auth-hash") == 0) {
+            auth_hash = 0;
         } else {
             return usage();
         }
@@ -104,7 +137,7 @@ int main(int argc, char **argv) {
     demo_app app = {0};
     int rc = 1;
     struct MHD_Daemon *d = NULL;
-    if (users_open(&app, db_path) != 0 || setup_manager(&app, db_path) != 0)
+    if (users_open(&app, db_path) != 0 || setup_manager(&app, db_path, store, auth_hash) != 0)
         goto out;
 
     /* Block the stop signals before MHD starts its threads, which inherit

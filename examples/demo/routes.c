@@ -117,7 +117,7 @@ static int go_next(call *x, const char *next) {
 
 static int home(call *x) {
     demo_user *u = current(x);
-    html_begin(&x->body, "Home");
+    html_begin(&x->body, "Home", u != NULL);
     html_home(&x->body, u ? u->username : NULL);
     html_end(&x->body);
     return html(x, 200);
@@ -145,7 +145,7 @@ static int whoami(call *x) {
 }
 
 static int login_page(call *x, int status, const char *error, const char *next) {
-    html_begin(&x->body, "Log in");
+    html_begin(&x->body, "Log in", 0);
     if (error)
         html_error(&x->body, error);
     /* shows the login and refresh messages, and takes them out of the session */
@@ -213,7 +213,7 @@ static int protected_page(call *x) { /* /protected and /fresh */
 
 static int reauth_page(call *x, int status, const demo_user *u, const char *error,
                        const char *next) {
-    html_begin(&x->body, "Confirm your password");
+    html_begin(&x->body, "Confirm your password", 1);
     if (error)
         html_error(&x->body, error);
     /* the refresh message, which brought the user here */
@@ -257,13 +257,17 @@ static int reauth_post(call *x) {
 }
 
 /* A new password and a new alternative id: every other session and remember
- * cookie of the user now names an id that no longer exists. This browser
- * is logged in again under the new id, remembered if it was. */
+ * cookie of the user now names an id that no longer exists, and was made
+ * under another auth hash. With a store, they are deleted from it too. This
+ * browser is logged in again under the new id, remembered if it was. */
 static int change_password(call *x) {
     demo_user *u = current(x), *renewed;
     const char *current_pw = form(x, "current"), *new_pw = form(x, "new");
     if (!u)
         return html(x, clogin_unauthorized(x->r));
+    /* asked before the change: with an auth hash or a store, the answer
+     * checks the remember cookie against the user as it is now */
+    int remembered = clogin_login_remembered(x->r);
     if (new_pw == invalid_field)
         return message(x, 400, "Bad request", "A password cannot hold a NUL byte.");
     if (!current_pw || !users_check_password(x->app, u->id, current_pw))
@@ -272,11 +276,113 @@ static int change_password(call *x) {
         return message(x, 400, "Bad request", "Choose a new password.");
     if (users_change_password(x->app, u->id, new_pw, &renewed) != 0 || !renewed)
         return message(x, 500, "Error", "The database failed.");
+    /* the records under the old id would only wait for their expiry; this
+     * browser's goes too, and it gets a new session below */
+    if (clogin_manager_store(x->app->m) &&
+        clogin_manager_end_user_sessions(x->app->m, u->alt_id, NULL) != CLOGIN_OK)
+        fprintf(stderr, "clogin-demo: could not end the old sessions of user %" PRId64
+                        " in the store\n", u->id);
     clogin_login_options o = CLOGIN_LOGIN_OPTIONS_INIT; /* fresh: the password was typed */
-    o.remember = clogin_login_remembered(x->r);
+    o.remember = remembered;
     if (clogin_login_user(x->r, renewed, &o) != CLOGIN_OK)
         return message(x, 500, "Error", "Could not log in again.");
     return redirect(x, "/");
+}
+
+/* ---- a user's sessions (with a server-side store) ---- */
+
+static int no_store(call *x) {
+    return message(x, 409, "No session store",
+                   "Sessions can be ended one by one only with a server-side session store.");
+}
+
+static int store_failed(call *x, clogin_status st) {
+    if (st == CLOGIN_EUNAVAILABLE)
+        return message(x, 503, "Try again", "The session store is not answering.");
+    return message(x, 500, "Error", clogin_strerror(st));
+}
+
+/* The list, or why there is none: cookie sessions cannot be listed. */
+static int sessions_page(call *x) {
+    if (!current(x))
+        return html(x, clogin_unauthorized(x->r));
+    page list = {0};
+    clogin_status st = CLOGIN_ESTATE;
+    if (clogin_manager_store(x->app->m)) {
+        html_sessions_begin(&list);
+        st = clogin_list_sessions(x->r, html_session_row, &list);
+        html_sessions_end(&list);
+        if (st != CLOGIN_OK) {
+            page_free(&list);
+            return store_failed(x, st);
+        }
+    }
+    html_begin(&x->body, "Your sessions", 1);
+    clogin_get_flashed_messages(x->r, NULL, html_flash, &x->body);
+    if (st == CLOGIN_OK)
+        page_put(&x->body, list.text ? list.text : "");
+    else
+        html_sessions_cookie(&x->body);
+    x->body.failed |= list.failed;
+    page_free(&list);
+    html_end(&x->body);
+    return html(x, 200);
+}
+
+typedef struct find_handle {
+    const char *handle;
+    int found, current;
+} find_handle;
+
+static void match_handle(void *ctx, const clogin_session_info *s) {
+    find_handle *f = ctx;
+    if (strcmp(s->handle, f->handle) == 0) {
+        f->found = 1;
+        f->current = s->current;
+    }
+}
+
+/* POST /sessions/end, handle=...: another session ends; this one is a
+ * logout, which also forgets this browser's remember cookie. */
+static int sessions_end(call *x) {
+    const char *handle = form(x, "handle");
+    if (!current(x))
+        return html(x, clogin_unauthorized(x->r));
+    if (!clogin_manager_store(x->app->m))
+        return no_store(x);
+    if (!handle || strlen(handle) != 16 || strspn(handle, "0123456789abcdef") != 16)
+        return message(x, 400, "Bad request", "That is not a session handle.");
+    find_handle f = {handle, 0, 0};
+    clogin_status st = clogin_list_sessions(x->r, match_handle, &f);
+    if (st != CLOGIN_OK)
+        return store_failed(x, st);
+    if (!f.found)
+        return message(x, 404, "Not found", "You have no such session.");
+    if (f.current) {
+        clogin_logout_user(x->r);
+        return redirect(x, "/");
+    }
+    st = clogin_end_session(x->r, handle);
+    if (st == CLOGIN_ENOTFOUND) /* ended meanwhile */
+        return message(x, 404, "Not found", "You have no such session.");
+    if (st != CLOGIN_OK)
+        return store_failed(x, st);
+    clogin_flash(x->r, "The session was ended.", "message");
+    return redirect(x, "/sessions");
+}
+
+/* POST /sessions/logout-others: every other session and remember cookie
+ * of the user ends; this browser's stay. */
+static int sessions_logout_others(call *x) {
+    if (!current(x))
+        return html(x, clogin_unauthorized(x->r));
+    if (!clogin_manager_store(x->app->m))
+        return no_store(x);
+    clogin_status st = clogin_logout_other_sessions(x->r);
+    if (st != CLOGIN_OK)
+        return store_failed(x, st);
+    clogin_flash(x->r, "You were logged out everywhere else.", "message");
+    return redirect(x, "/sessions");
 }
 
 /* Authenticated through the session, or else the request loader's API key
@@ -308,6 +414,9 @@ static const struct route {
     {"GET", "/reauth", LOGIN_REQUIRED, reauth_get},
     {"POST", "/reauth", LOGIN_REQUIRED, reauth_post},
     {"POST", "/settings/password", FRESH_LOGIN_REQUIRED, change_password},
+    {"GET", "/sessions", LOGIN_REQUIRED, sessions_page},
+    {"POST", "/sessions/end", LOGIN_REQUIRED, sessions_end},
+    {"POST", "/sessions/logout-others", LOGIN_REQUIRED, sessions_logout_others},
     {"GET", "/api/whoami", OPEN, api_whoami},
 };
 

@@ -2,7 +2,9 @@
  * crypto_pwhash_str); API keys are stored as BLAKE2b hashes, so a copy of
  * the database gives away neither. Each user also has an alternative id,
  * the id the cookies carry: changing it (with the password) ends every
- * session and remember cookie of that user. */
+ * session and remember cookie of that user. The password hash is also the
+ * user's session auth hash (loaders.c), so a password changed by any other
+ * means (an administrator's UPDATE) ends them too. */
 #include "app.h"
 
 #include <sodium.h>
@@ -116,12 +118,15 @@ static int find_user(demo_app *app, const char *sql, const char *value, demo_use
     if (rc == SQLITE_ROW) {
         const char *name = (const char *)sqlite3_column_text(st, 1);
         const char *alt_id = (const char *)sqlite3_column_text(st, 3);
+        const char *hash = (const char *)sqlite3_column_text(st, 4);
         size_t n = name ? strlen(name) : 0;
         demo_user *u = malloc(sizeof *u + n + 1);
-        if (u && alt_id && strlen(alt_id) == DEMO_ALT_ID_LEN) {
+        if (u && alt_id && strlen(alt_id) == DEMO_ALT_ID_LEN && hash &&
+            strlen(hash) < DEMO_HASH_LEN) {
             u->id = sqlite3_column_int64(st, 0);
             u->active = sqlite3_column_int(st, 2) != 0;
             memcpy(u->alt_id, alt_id, DEMO_ALT_ID_LEN + 1);
+            memcpy(u->password_hash, hash, strlen(hash) + 1);
             memcpy(u->username, name ? name : "", n + 1);
             *out = u;
         } else {
@@ -133,7 +138,7 @@ static int find_user(demo_app *app, const char *sql, const char *value, demo_use
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(app, "find user");
 }
 
-#define SELECT_USER "SELECT id, username, active, alt_id FROM users WHERE "
+#define SELECT_USER "SELECT id, username, active, alt_id, password_hash FROM users WHERE "
 
 int users_by_alt_id(demo_app *app, const char *alt_id, demo_user **out) {
     return find_user(app, SELECT_USER "alt_id = ?1", alt_id, out);

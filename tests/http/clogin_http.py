@@ -238,6 +238,149 @@ def start_server(kind, tmpdir, env=None, secret=SECRET, db=None, argv_extra=()):
 
 
 # ---------------------------------------------------------------------------
+# Redis, for the session store tests
+# ---------------------------------------------------------------------------
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def resp_encode(*args):
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def resp_read(f):
+    """One RESP2 reply from a file object: str, int, None, bytes, or list."""
+    line = f.readline()
+    if not line:
+        raise ConnectionError("redis closed the connection")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"+":
+        return rest.decode()
+    if kind == b"-":
+        raise RuntimeError("redis: " + rest.decode())
+    if kind == b":":
+        return int(rest)
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)
+        return data[:-2]
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [resp_read(f) for _ in range(n)]
+    raise RuntimeError(f"redis: unexpected reply {line!r}")
+
+
+class RedisServer:
+    """A redis-server of a test's own on 127.0.0.1, not persisted (--save ''
+    --appendonly no), stopped by its pid. kill() is SIGKILL, pause() and
+    resume() SIGSTOP and SIGCONT (a server that accepts connections but
+    never answers), restart() a new process on the same port."""
+
+    def __init__(self, tmpdir, port=None):
+        self.dir = tmpdir
+        os.makedirs(tmpdir, exist_ok=True)
+        self.port = port or free_port()
+        self.proc = None
+        self.paused = False
+        self.starts = 0
+        self.start()
+
+    def url(self, db=0):
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self):
+        assert self.proc is None or self.proc.poll() is not None
+        if not os.access(REDIS_SERVER, os.X_OK):
+            pytest.fail(f"{REDIS_SERVER} is missing (Debian's redis-server package; "
+                        "scripts/install-deps installs it). The HTTP suite refuses to skip.",
+                        pytrace=False)
+        self.starts += 1
+        self.log = os.path.join(self.dir, f"redis-{self.starts}.log")
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--save", "", "--appendonly", "no", "--dir", self.dir],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.dir)
+        self.paused = False
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                break
+            try:
+                if self.command("PING") == "PONG":
+                    return self
+            except (OSError, ConnectionError, RuntimeError):
+                time.sleep(0.02)
+        self.stop()
+        with open(self.log, errors="replace") as f:
+            pytest.fail(f"redis-server did not start on port {self.port}:\n{f.read()}",
+                        pytrace=False)
+
+    def command(self, *args, timeout=2):
+        """One command on a new connection; its reply."""
+        return self.commands(args, timeout=timeout)[0]
+
+    def commands(self, *commands, timeout=2):
+        """Commands (tuples) in turn on one new connection; their replies."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            with sock.makefile("rb") as f:
+                out = []
+                for args in commands:
+                    sock.sendall(resp_encode(*args))
+                    out.append(resp_read(f))
+                return out
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def kill(self):
+        """SIGKILL, as a crash: the data is gone."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(STOP_TIMEOUT)
+        self.paused = False
+
+    def pause(self):
+        self.proc.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
+        self.paused = False
+
+    def restart(self):
+        """A new, empty server on the same port."""
+        if self.alive():
+            self.kill()
+        return self.start()
+
+    def stop(self):
+        if not self.alive():
+            return
+        if self.paused:
+            self.resume()
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+# ---------------------------------------------------------------------------
 # A browser-like client
 # ---------------------------------------------------------------------------
 

@@ -9,7 +9,9 @@ it: the demo seeds Argon2id hashes (libsodium), the reference seeds
 werkzeug's PBKDF2 hashes. So each direction uses the database of the side
 that logs in, and the other side only reads users by alternative id. The
 C demo computes the session identifier in Flask-Login 0.6's form
-(CLOGIN_SESSION_IDENTIFIER_FORMAT=0.6), which Flask-Login 0.6.2 uses."""
+(CLOGIN_SESSION_IDENTIFIER_FORMAT=0.6), which Flask-Login 0.6.2 uses, and
+runs without its session auth hash (--no-auth-hash), which Flask-Login
+neither writes into sessions nor reads in remember cookies."""
 
 import pytest
 
@@ -18,6 +20,7 @@ from clogin_http import (
 )
 
 C_ENV = {"CLOGIN_SESSION_IDENTIFIER_FORMAT": "0.6"}
+C_ARGS = ["--no-auth-hash"]
 FRESH = {"authenticated": True, "id": "1", "fresh": True, "remembered": False}
 STALE_REMEMBERED = {"authenticated": True, "id": "1", "fresh": False, "remembered": True}
 
@@ -25,7 +28,7 @@ STALE_REMEMBERED = {"authenticated": True, "id": "1", "fresh": False, "remembere
 @pytest.fixture
 def c_db_pair(start_site, tmp_path):
     """The C demo's database (Argon2id), opened by the reference too."""
-    c = start_site("c", env=C_ENV)
+    c = start_site("c", env=C_ENV, argv_extra=C_ARGS)
     f = start_site("flask", db=c.db)
     return c, f
 
@@ -34,7 +37,7 @@ def c_db_pair(start_site, tmp_path):
 def flask_db_pair(start_site):
     """The reference's database (PBKDF2), opened by the C demo too."""
     f = start_site("flask")
-    c = start_site("c", env=C_ENV, db=f.db)
+    c = start_site("c", env=C_ENV, db=f.db, argv_extra=C_ARGS)
     return c, f
 
 
@@ -187,7 +190,7 @@ def test_identifier_format_must_match(start_site):
     0.6 session arrives as "another browser": logged in but not fresh. That
     is why the cross tests set CLOGIN_SESSION_IDENTIFIER_FORMAT=0.6."""
     f = start_site("flask")
-    c = start_site("c", db=f.db)
+    c = start_site("c", db=f.db, argv_extra=C_ARGS)
     cookies = login_cookies(f)
     assert whoami(c, {"session": cookies["session"]}).json() == {
         "authenticated": True, "id": "1", "fresh": False, "remembered": False}
