@@ -252,9 +252,26 @@ enum MHD_Result clogin_mhd_queue(clogin_mhd *h, struct MHD_Connection *c,
                                  unsigned int status, struct MHD_Response *response) {
     if (!h || !c || !response)
         return MHD_NO;
-    /* A failure here loses a cookie, not the response: answer anyway. */
-    clogin_request_finish(h->r, add_header, response);
-    return MHD_queue_response(c, status, response);
+    /* A cookie that cannot be sent loses a cookie, not the response. But a
+     * session the store would not take (a login, a logout) makes the
+     * application's page a lie ("welcome", "goodbye"): answer 503 instead,
+     * with no cookie, so the browser keeps what it had and can retry. */
+    if (clogin_request_finish(h->r, add_header, response) != CLOGIN_EUNAVAILABLE)
+        return MHD_queue_response(c, status, response);
+    static const char busy[] = "The session store did not answer. Please try again.\n";
+    struct MHD_Response *unavailable = MHD_create_response_from_buffer(
+        sizeof busy - 1, (void *)(uintptr_t)busy, MHD_RESPMEM_PERSISTENT);
+    if (!unavailable)
+        return MHD_NO;
+    enum MHD_Result rc = MHD_NO;
+    if (MHD_add_response_header(unavailable, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "text/plain; charset=utf-8") == MHD_YES &&
+        MHD_add_response_header(unavailable, MHD_HTTP_HEADER_RETRY_AFTER, "5") == MHD_YES &&
+        MHD_add_response_header(unavailable, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") ==
+            MHD_YES)
+        rc = MHD_queue_response(c, MHD_HTTP_SERVICE_UNAVAILABLE, unavailable);
+    MHD_destroy_response(unavailable);
+    return rc;
 }
 
 enum MHD_Result clogin_mhd_respond(clogin_mhd *h, struct MHD_Connection *c,

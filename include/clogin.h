@@ -712,7 +712,9 @@ CLOGIN_API int clogin_user_equal(const clogin_manager *m, const void *a,
 /* login_fresh(): the session says "_fresh": true. */
 CLOGIN_API int clogin_login_fresh(clogin_request *r);
 /* login_remembered(): a remember cookie that verifies was sent (and the
- * session does not say to clear it). */
+ * session does not say to clear it). With a store or an auth hash,
+ * verifying means asking the store or loading the user, so the answer is
+ * what they say now (a token revoked or a password changed: 0). */
 CLOGIN_API int clogin_login_remembered(clogin_request *r);
 
 /* ---- logging in and out ---- */
@@ -751,13 +753,16 @@ typedef struct clogin_session_info {
 } clogin_session_info;
 typedef void (*clogin_session_info_fn)(void *ctx, const clogin_session_info *info);
 
-/* The current user's live sessions, oldest first. CLOGIN_ESTATE without a
- * store (cookie sessions cannot be listed) or for an anonymous user. */
+/* The current user's live sessions, oldest first (a session made under
+ * an auth hash the user no longer has is over, and not listed).
+ * CLOGIN_ESTATE without a store (cookie sessions cannot be listed) or for
+ * an anonymous user. */
 CLOGIN_API clogin_status clogin_list_sessions(clogin_request *r,
                                               clogin_session_info_fn fn,
                                               void *ctx);
-/* End one of the current user's sessions by handle; CLOGIN_ENOTFOUND if
- * it has none such. */
+/* End one of the current user's sessions by handle, with the remember
+ * token of its browser; this request's own session is a logout
+ * (clogin_logout_user()). CLOGIN_ENOTFOUND if the user has none such. */
 CLOGIN_API clogin_status clogin_end_session(clogin_request *r, const char *handle);
 /* Log out everywhere else: every other session and remember token of the
  * current user ends; this one and the remember cookie it sent stay. */

@@ -772,6 +772,27 @@ static const void *cfield(const clogin__config *c, const setting *s) {
     return (const char *)c + s->offset;
 }
 
+/* A Redis URL as clogin_manager_get() shows it: the password, if any,
+ * reads "<hidden>" as the secret keys do. NULL stays NULL (and when memory
+ * runs out the setting reads as unset). */
+static char *without_password(const char *spec) {
+    if (!spec || strncmp(spec, "redis://", 8) != 0)
+        return spec ? clogin__strdup(spec) : NULL;
+    const char *host = spec + 8, *at = NULL;
+    for (const char *p = host; *p && *p != '/'; p++)
+        if (*p == '@')
+            at = p;
+    if (!at)
+        return clogin__strdup(spec);
+    const char *colon = memchr(host, ':', (size_t)(at - host));
+    clogin__buf b = {0};
+    clogin__buf_append(&b, spec, (size_t)((colon ? colon + 1 : host) - spec));
+    clogin__buf_append(&b, "<hidden>", 8);
+    clogin__buf_append(&b, at, strlen(at));
+    char *out;
+    return clogin__buf_finish(&b, &out, NULL) == CLOGIN_OK ? out : NULL;
+}
+
 /* Replace the setting's value with v (which gives up what it owns). */
 static void commit(clogin__config *c, const setting *s, parsed *v) {
     switch (s->kind) {
@@ -801,6 +822,10 @@ static void commit(clogin__config *c, const setting *s, parsed *v) {
         char **p = field(c, s);
         free(*p);
         *p = v->str;
+        if (s->kind == K_STORE) {
+            free(c->session_store_shown);
+            c->session_store_shown = without_password(v->str);
+        }
         break;
     }
     case K_BOOL:
@@ -931,8 +956,9 @@ const char *clogin__config_get(const clogin__config *c, const char *name) {
     case K_VIEW:
     case K_MESSAGE:
     case K_CATEGORY:
-    case K_STORE:
         return *(char *const *)cfield(c, s);
+    case K_STORE:
+        return c->session_store_shown;
     case K_BOOL:
         return *(const int *)cfield(c, s) ? "true" : "false";
     case K_DURATION:

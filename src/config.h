@@ -79,6 +79,7 @@ typedef struct clogin__config {
                                               X-Forwarded-For */
 
     char *session_store;                   /* SESSION_STORE "cookie" */
+    char *session_store_shown;             /* the same, password hidden */
     int64_t session_store_timeout_ms;      /* SESSION_STORE_TIMEOUT_MS 1000 */
     int64_t session_store_max_entries;     /* SESSION_STORE_MAX_ENTRIES
                                               100000 (memory store) */

@@ -162,6 +162,9 @@ void clogin__store_remember_forget(clogin_request *r);
 
 /* auth_hash.c: Django's session auth hash. */
 #define CLOGIN__KEY_AUTH_HASH "_auth_hash"
+/* With a store: the remember token the session's browser holds, so that
+ * ending the session ends the token too */
+#define CLOGIN__KEY_REMEMBER_TOKEN "_rid"
 /* login_user(force) of an inactive user: its login survives inactivity */
 #define CLOGIN__KEY_INACTIVE_LOGIN "_inactive_login"
 /* The user's tag under the current key: 1, or 0 when it has no hash. */

@@ -115,6 +115,7 @@ static clogin_status remember_value(clogin_request *r, const char *id, const cha
     }
     if (st != CLOGIN_OK)
         return st;
+    clogin_session_set_string(r->session, CLOGIN__KEY_REMEMBER_TOKEN, token, CLOGIN__TAG_LEN);
     *value = clogin__strdup(token);
     return *value ? CLOGIN_OK : CLOGIN_ENOMEM;
 }
@@ -131,6 +132,7 @@ static clogin_status rotate_token(clogin_request *r, const char *id, char **head
     if (st != CLOGIN_OK)
         return st;
     retire_token(r, r->rid);
+    clogin_session_set_string(r->session, CLOGIN__KEY_REMEMBER_TOKEN, token, CLOGIN__TAG_LEN);
     return make_cookie(r, &m->config.remember_cookie, token, r->rid_expires, header);
 }
 
@@ -182,6 +184,7 @@ static clogin_status update_remember(clogin_request *r, clogin_session *s,
     if (strcmp(op, "clear") == 0) {
         if (clogin__stored(r->m))
             clogin__store_remember_forget(r);
+        clogin_session_remove(s, CLOGIN__KEY_REMEMBER_TOKEN);
         return make_cookie(r, &c->remember_cookie, NULL, 0, header);
     }
     if (r->restored && r->rid[0])

@@ -17,6 +17,7 @@ static void handle_of(const char *id, char out[17]) {
 typedef struct entry {
     clogin_session_info info;
     char id[CLOGIN__TAG_LEN + 1];
+    char rid[CLOGIN__TAG_LEN + 1]; /* its browser's remember token, or "" */
     char *addr, *ua;
 } entry;
 
@@ -25,7 +26,27 @@ typedef struct collected {
     size_t count, cap;
     int failed;
     const char *current;
+    const clogin_manager *m;
+    const void *user; /* the owner, whose auth hash a live session matches */
 } collected;
+
+/* What the session's JSON says of its login: 0 when the user's auth hash
+ * has changed since (the login is over, though its record waits for the
+ * browser's next request), else 1 and the remember token's id. */
+static int still_live(const collected *c, const clogin_store_record *rec,
+                      char rid[CLOGIN__TAG_LEN + 1]) {
+    json_t *root;
+    rid[0] = '\0';
+    if (clogin__json_parse(rec->data, rec->data_len, 0, 0, &root) != CLOGIN_OK)
+        return 0;
+    const char *auth = json_string_value(json_object_get(root, CLOGIN__KEY_AUTH_HASH));
+    const char *token = json_string_value(json_object_get(root, CLOGIN__KEY_REMEMBER_TOKEN));
+    int live = clogin__auth_matches(c->m, c->user, auth, auth ? strlen(auth) : 0);
+    if (token && strlen(token) == CLOGIN__TAG_LEN)
+        memcpy(rid, token, CLOGIN__TAG_LEN + 1);
+    json_decref(root);
+    return live;
+}
 
 static void collect(void *ctx, const char *id, const clogin_store_record *rec) {
     collected *c = ctx;
@@ -43,6 +64,8 @@ static void collect(void *ctx, const char *id, const clogin_store_record *rec) {
     }
     entry *e = &c->items[c->count];
     memset(e, 0, sizeof *e);
+    if (!still_live(c, rec, e->rid))
+        return;
     strcpy(e->id, id);
     handle_of(id, e->info.handle);
     e->info.current = c->current && strcmp(c->current, id) == 0;
@@ -93,6 +116,8 @@ static clogin_status list(clogin_request *r, const char *uid, collected *c) {
     const clogin_store *st = &r->m->store;
     memset(c, 0, sizeof *c);
     c->current = r->sid[0] ? r->sid : NULL;
+    c->m = r->m;
+    c->user = clogin_current_user(r);
     clogin_status s = st->ops->list_user(st->self, uid, r->now, collect, c);
     if (s == CLOGIN_OK && c->failed)
         s = CLOGIN_ENOMEM;
@@ -120,6 +145,9 @@ clogin_status clogin_list_sessions(clogin_request *r, clogin_session_info_fn fn,
     return CLOGIN_OK;
 }
 
+/* Ending this browser's own session is logging out; another's goes with
+ * the remember token its browser holds, or that browser would be logged
+ * straight back in. */
 clogin_status clogin_end_session(clogin_request *r, const char *handle) {
     const char *uid;
     clogin_status st = owner(r, &uid);
@@ -130,10 +158,16 @@ clogin_status clogin_end_session(clogin_request *r, const char *handle) {
     if (st != CLOGIN_OK)
         return st;
     const clogin_store *store = &r->m->store;
-    st = CLOGIN_ENOTFOUND;
-    for (size_t i = 0; i < c.count; i++)
+    const entry *e = NULL;
+    for (size_t i = 0; i < c.count && !e; i++)
         if (strcmp(c.items[i].info.handle, handle) == 0)
-            st = store->ops->remove(store->self, c.items[i].id);
+            e = &c.items[i];
+    if (!e)
+        st = CLOGIN_ENOTFOUND;
+    else if (e->info.current)
+        st = clogin_logout_user(r);
+    else if ((st = store->ops->remove(store->self, e->id)) == CLOGIN_OK && e->rid[0])
+        st = store->ops->remove(store->self, e->rid);
     release(&c);
     return st;
 }

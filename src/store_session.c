@@ -177,8 +177,10 @@ clogin_status clogin__store_save(clogin_request *r, clogin_session *s,
         if (!refresh && !c->session_idle_timeout && r->sid_expires < e)
             e = r->sid_expires;
         st = store->ops->touch(store->self, r->sid, r->now, e);
-        if (st == CLOGIN_ENOTFOUND) /* revoked meanwhile: do not bring it back */
-            st = CLOGIN_OK;
+        if (st != CLOGIN_OK && st != CLOGIN_ENOTFOUND) /* revoked meanwhile: fine */
+            clogin__log(r, CLOGIN_LOG_ERROR, "cannot update the session's last use: %s",
+                        reason(st));
+        st = CLOGIN_OK; /* the session is as it was: nothing to tell the response */
     }
     if (st != CLOGIN_OK) {
         clogin__log(r, CLOGIN_LOG_ERROR, "cannot update the session: %s", reason(st));

@@ -75,7 +75,8 @@ static void end_login(clogin_session *s) {
     static const char *const keys[] = {CLOGIN__KEY_USER_ID, CLOGIN__KEY_REMEMBER,
                                        CLOGIN__KEY_REMEMBER_SECONDS, CLOGIN__KEY_ID,
                                        CLOGIN__KEY_FRESH, CLOGIN__KEY_NEXT,
-                                       CLOGIN__KEY_AUTH_HASH, CLOGIN__KEY_INACTIVE_LOGIN};
+                                       CLOGIN__KEY_AUTH_HASH, CLOGIN__KEY_INACTIVE_LOGIN,
+                                       CLOGIN__KEY_REMEMBER_TOKEN};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         clogin_session_remove(s, keys[i]);
     clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);

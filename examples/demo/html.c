@@ -188,8 +188,7 @@ static void put_time(page *p, int64_t t) {
 
 void html_sessions_begin(page *p) {
     page_put(p, "<p>Every browser where you are logged in. Ending a session logs that"
-                " browser out, unless it ticked \"Remember me\": its remember cookie"
-                " logs it in again. \"Log out everywhere else\" ends both.</p>\n"
+                " browser out, \"Remember me\" included.</p>\n"
                 "<ul class=\"sessions\">\n");
 }
 

@@ -329,21 +329,8 @@ static int sessions_page(call *x) {
     return html(x, 200);
 }
 
-typedef struct find_handle {
-    const char *handle;
-    int found, current;
-} find_handle;
-
-static void match_handle(void *ctx, const clogin_session_info *s) {
-    find_handle *f = ctx;
-    if (strcmp(s->handle, f->handle) == 0) {
-        f->found = 1;
-        f->current = s->current;
-    }
-}
-
-/* POST /sessions/end, handle=...: another session ends; this one is a
- * logout, which also forgets this browser's remember cookie. */
+/* POST /sessions/end, handle=...: another session ends (with its
+ * browser's remember cookie); ending this one is a logout. */
 static int sessions_end(call *x) {
     const char *handle = form(x, "handle");
     if (!current(x))
@@ -352,21 +339,13 @@ static int sessions_end(call *x) {
         return no_store(x);
     if (!handle || strlen(handle) != 16 || strspn(handle, "0123456789abcdef") != 16)
         return message(x, 400, "Bad request", "That is not a session handle.");
-    find_handle f = {handle, 0, 0};
-    clogin_status st = clogin_list_sessions(x->r, match_handle, &f);
+    clogin_status st = clogin_end_session(x->r, handle);
+    if (st == CLOGIN_ENOTFOUND)
+        return message(x, 404, "Not found", "You have no such session.");
     if (st != CLOGIN_OK)
         return store_failed(x, st);
-    if (!f.found)
-        return message(x, 404, "Not found", "You have no such session.");
-    if (f.current) {
-        clogin_logout_user(x->r);
+    if (!current(x)) /* it was this one */
         return redirect(x, "/");
-    }
-    st = clogin_end_session(x->r, handle);
-    if (st == CLOGIN_ENOTFOUND) /* ended meanwhile */
-        return message(x, 404, "Not found", "You have no such session.");
-    if (st != CLOGIN_OK)
-        return store_failed(x, st);
     clogin_flash(x->r, "The session was ended.", "message");
     return redirect(x, "/sessions");
 }

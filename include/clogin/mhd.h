@@ -81,7 +81,10 @@ CLOGIN_API int clogin_mhd_body_too_large(const clogin_mhd *h);
 
 /* Answer: clogin's headers (Location, Set-Cookie, Vary) are added to the
  * response, then it is queued with status. queue does not destroy the
- * response; respond builds one from a copy of body. */
+ * response; respond builds one from a copy of body. When the session store
+ * would not take the session (clogin_request_finish() said
+ * CLOGIN_EUNAVAILABLE: a login or logout that cannot be recorded), a plain
+ * 503 with Retry-After and no cookie goes out instead of the response. */
 CLOGIN_API enum MHD_Result clogin_mhd_queue(clogin_mhd *h,
                                             struct MHD_Connection *c,
                                             unsigned int status,

@@ -604,7 +604,9 @@ def test_redis_killed_and_restarted(start_site, start_redis):
     # A login cannot be stored: no session cookie, and the page says who is
     # logged in: nobody.
     other = site.client(UA2)
-    r = other.login()
+    r = other.login(expect=503)  # a login that cannot be stored is no success
+    assert r.headers["Retry-After"] == "5"
+    assert r.text == "The session store did not answer. Please try again.\n"
     assert set_cookie(r, "session") is None
     assert other.whoami() == ANONYMOUS
     assert {k.name: k.value for k in c.cookies} == before

@@ -55,6 +55,12 @@ static const default_row defaults[] = {
     {"NEEDS_REFRESH_MESSAGE_CATEGORY", "message"},
     {"SESSION_IDENTIFIER_FORMAT", "0.7"},
     {"TRUSTED_PROXIES", "0"},
+    {"SESSION_STORE", "cookie"},
+    {"SESSION_STORE_TIMEOUT_MS", "1000"},
+    {"SESSION_STORE_MAX_ENTRIES", "100000"},
+    {"SESSION_IDLE_TIMEOUT", "0"},
+    {"SESSION_ABSOLUTE_TIMEOUT", "0"},
+    {"SESSION_TOUCH_INTERVAL", "60"},
 };
 #define NSETTINGS (sizeof defaults / sizeof defaults[0])
 
@@ -101,6 +107,13 @@ static const roundtrip_row roundtrips[] = {
     {"NEEDS_REFRESH_MESSAGE_CATEGORY", "warning", "warning", ""},
     {"SESSION_IDENTIFIER_FORMAT", "0.6", "0.6", "0.8"},
     {"TRUSTED_PROXIES", "2", "2", "17"},
+    {"SESSION_STORE", "redis://:pa%40ss@10.0.0.5:6379/2", "redis://:<hidden>@10.0.0.5:6379/2",
+     "postgres://db"},
+    {"SESSION_STORE_TIMEOUT_MS", "250", "250", "0"},
+    {"SESSION_STORE_MAX_ENTRIES", "5000", "5000", "-5"},
+    {"SESSION_IDLE_TIMEOUT", "1800", "1800", "30m"},
+    {"SESSION_ABSOLUTE_TIMEOUT", "null", "0", "1e4"},
+    {"SESSION_TOUCH_INTERVAL", "0", "0", " 60"},
 };
 #define NROUNDTRIPS (sizeof roundtrips / sizeof roundtrips[0])
 
@@ -1115,6 +1128,27 @@ static void test_validate_full_production_setup(void **state) {
 
 /* ---- lifetime ---- */
 
+/* A Redis password reads back hidden, as the secret keys do. */
+static void test_store_password_hidden(void **state) {
+    clogin__config *c = *state;
+    static const char *const cases[][2] = {
+        {"redis://app:pw@[::1]/0", "redis://app:<hidden>@[::1]/0"},
+        {"redis://tok@h/1", "redis://<hidden>@h/1"},
+        {"redis://h:6379/0", "redis://h:6379/0"},
+        {"redis://h/0?x=a@b", "redis://h/0?x=a@b"},
+        {"sqlite:/var/lib/a@b/s.db", "sqlite:/var/lib/a@b/s.db"},
+        {"memory", "memory"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        set_ok(c, "SESSION_STORE", cases[i][0]);
+        expect_get(c, "SESSION_STORE", cases[i][1]);
+        assert_string_equal(c->session_store, cases[i][0]); /* used as given */
+    }
+    char err[CLOGIN__ERRLEN];
+    assert_int_equal(clogin__config_set(c, "SESSION_STORE", "sqlite:", err), CLOGIN_ECONFIG);
+    assert_non_null(strstr(err, "must be cookie, memory, sqlite:PATH or redis://HOST:PORT/DB"));
+}
+
 static void test_init_free_cycles(void **state) {
     (void)state;
     clogin__config c;
@@ -1171,7 +1205,8 @@ int main(void) {
         T(test_validate_cookie_rules),
         T(test_validate_distinct_names),
         T(test_validate_full_production_setup),
-        T(test_init_free_cycles),
+        T(test_store_password_hidden),
+    T(test_init_free_cycles),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

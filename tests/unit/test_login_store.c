@@ -216,6 +216,46 @@ static void test_list_and_end_sessions(void **state) {
     h_app_free(&a);
 }
 
+/* Ending a session ends its browser's remember token too; ending this
+ * browser's own is a logout that later changes cannot undo. */
+static void test_end_session_with_remember(void **state) {
+    (void)state;
+    NEEDS_STORE();
+    h_app a;
+    h_client laptop, phone;
+    h_setup(&a, &laptop);
+    h_client_init(&phone, &a);
+    forget_users(&a);
+    phone.user_agent = "Phone/1.0";
+    assert_int_equal(h_get_login(&laptop, "1"), CLOGIN_OK);
+    phone.now += 10;
+    assert_int_equal(h_get_login_remember(&phone, "1"), CLOGIN_OK);
+    listing l;
+    list_as(&laptop, &l);
+    assert_int_equal(l.n, 2);
+    h_call call;
+    h_open(&call, &laptop, "POST", "/sessions/end", NULL);
+    assert_int_equal(clogin_end_session(call.r, l.info[1].handle), CLOGIN_OK);
+    h_close(&call);
+    assert_string_equal(h_get_username(&phone), "Anonymous");
+    h_delete_session(&phone); /* the remember cookie does not bring it back */
+    assert_string_equal(h_get_username(&phone), "Anonymous");
+    int n[2];
+    user_records(&a, "1", laptop.now, n);
+    assert_int_equal(n[1], 0);
+
+    h_jar copy = laptop.jar;
+    h_open(&call, &laptop, "POST", "/sessions/end", NULL);
+    assert_int_equal(clogin_end_session(call.r, l.info[0].handle), CLOGIN_OK);
+    assert_true(clogin_is_anonymous(call.r));
+    assert_int_equal(clogin_flash(call.r, "You ended this session.", NULL), CLOGIN_OK);
+    h_close(&call);
+    assert_string_equal(h_get_username(&laptop), "Anonymous");
+    laptop.jar = copy;
+    assert_string_equal(h_get_username(&laptop), "Anonymous");
+    h_app_free(&a);
+}
+
 static void test_logout_everywhere_else(void **state) {
     (void)state;
     NEEDS_STORE();
@@ -579,6 +619,19 @@ static void test_password_change_ends_other_logins(void **state) {
     assert_string_equal(h_get_username(&phone), "Anonymous"); /* remembered too */
     assert_null(h_jar_get(&phone.jar, "remember_token"));
     assert_string_equal(h_get_username(&bystander), "Steve");
+    if (h_stored()) { /* only live logins are listed, before their next request too */
+        h_client third;
+        h_client_init(&third, &a);
+        assert_int_equal(h_get_login(&third, "1"), CLOGIN_OK);
+        atomic_store(&password_version[1], 2);
+        h_client fresh;
+        h_client_init(&fresh, &a);
+        assert_int_equal(h_get_login(&fresh, "1"), CLOGIN_OK);
+        listing l;
+        list_as(&fresh, &l);
+        assert_int_equal(l.n, 1);
+        assert_true(l.info[0].current);
+    }
     /* logging in with the new password works, remembered as well */
     assert_int_equal(h_get_login_remember(&phone, "1"), CLOGIN_OK);
     assert_string_equal(h_get_username(&phone), "Notch");
@@ -636,6 +689,7 @@ int main(void) {
         cmocka_unit_test(test_logout_deletes_stored_session),
         cmocka_unit_test(test_forged_session_id),
         cmocka_unit_test(test_list_and_end_sessions),
+        cmocka_unit_test(test_end_session_with_remember),
         cmocka_unit_test(test_logout_everywhere_else),
         cmocka_unit_test(test_idle_timeout),
         cmocka_unit_test(test_absolute_timeout),
