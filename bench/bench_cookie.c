@@ -4,6 +4,7 @@
  * operation / floor. Run through `make bench`. */
 #define _POSIX_C_SOURCE 200809L
 #include "internal.h"
+#include "timing.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,43 +12,7 @@
 #include <time.h>
 #include <zlib.h>
 
-#define REPEATS 11
 #define T0 1764366000
-
-typedef void (*op_fn)(void *ctx);
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median over REPEATS batches, each sized to take roughly 20 ms. */
-static double measure(op_fn fn, void *ctx) {
-    size_t iters = 1;
-    for (;;) {
-        double t = now_ns();
-        for (size_t i = 0; i < iters; i++)
-            fn(ctx);
-        if (now_ns() - t > 2e7 || iters > (1u << 28))
-            break;
-        iters *= 2;
-    }
-    double samples[REPEATS];
-    for (int r = 0; r < REPEATS; r++) {
-        double t = now_ns();
-        for (size_t i = 0; i < iters; i++)
-            fn(ctx);
-        samples[r] = (now_ns() - t) / (double)iters;
-    }
-    qsort(samples, REPEATS, sizeof samples[0], cmp_double);
-    return samples[REPEATS / 2];
-}
 
 typedef struct bench_ctx {
     clogin_signer *signer;
@@ -198,17 +163,17 @@ int main(void) {
     clogin_remember_encode(c.signer, "1", 1, &remember, &c.remember_len);
     c.remember = remember;
 
-    double hmac1 = measure(op_hmac_sha1, &c);
-    double parse = measure(op_json_parse, &c);
-    double inflate_ns = measure(op_inflate, &c);
-    double hmac512 = measure(op_hmac_sha512, &c);
-    double decode = measure(op_decode, &c);
-    double encode = measure(op_encode, &c);
-    double remember_ns = measure(op_remember, &c);
-    double ident = measure(op_identifier, &c);
-    double ident_public = measure(op_identifier_public, &c);
-    double sha512 = measure(op_sha512, &c);
-    double deflate_ns = measure(op_deflate, &c);
+    double hmac1 = bench_measure(op_hmac_sha1, &c);
+    double parse = bench_measure(op_json_parse, &c);
+    double inflate_ns = bench_measure(op_inflate, &c);
+    double hmac512 = bench_measure(op_hmac_sha512, &c);
+    double decode = bench_measure(op_decode, &c);
+    double encode = bench_measure(op_encode, &c);
+    double remember_ns = bench_measure(op_remember, &c);
+    double ident = bench_measure(op_identifier, &c);
+    double ident_public = bench_measure(op_identifier_public, &c);
+    double sha512 = bench_measure(op_sha512, &c);
+    double deflate_ns = bench_measure(op_deflate, &c);
 
     printf("clogin %s cookie codec, cookie of %zu bytes (JSON %zu bytes, %s)\n\n",
            clogin_version(), cookie_len, json_len, cookie[0] == '.' ? "compressed" : "plain");

@@ -5,6 +5,7 @@
  * redis-server this benchmark starts on a free port and stops. */
 #define _POSIX_C_SOURCE 200809L
 #include "clogin.h"
+#include "timing.h"
 #include "../tests/unit/redis_server.h"
 
 #include <stdio.h>
@@ -14,19 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REPEATS 11
 #define UA "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
-
-static double now_ns(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 typedef struct user {
     char id[16];
@@ -116,25 +105,14 @@ static void protected_request(clogin_manager *m, req *q) {
     clogin_request_free(r);
 }
 
-static double measure(clogin_manager *m, req *q) {
-    size_t iters = 1;
-    for (;;) {
-        double t = now_ns();
-        for (size_t i = 0; i < iters; i++)
-            protected_request(m, q);
-        if (now_ns() - t > 2e7 || iters > (1u << 24))
-            break;
-        iters *= 2;
-    }
-    double samples[REPEATS];
-    for (int k = 0; k < REPEATS; k++) {
-        double t = now_ns();
-        for (size_t i = 0; i < iters; i++)
-            protected_request(m, q);
-        samples[k] = (now_ns() - t) / (double)iters;
-    }
-    qsort(samples, REPEATS, sizeof samples[0], cmp_double);
-    return samples[REPEATS / 2];
+typedef struct target {
+    clogin_manager *m;
+    req *q;
+} target;
+
+static void one_request(void *p) {
+    target *t = p;
+    protected_request(t->m, t->q);
 }
 
 static double run(const char *store) {
@@ -149,7 +127,8 @@ static double run(const char *store) {
         clogin_request_finish(r, keep_cookie, &q) != CLOGIN_OK)
         exit(1);
     clogin_request_free(r);
-    double ns = measure(m, &q);
+    target t = {m, &q};
+    double ns = bench_measure(one_request, &t);
     clogin_manager_free(m);
     return ns;
 }
@@ -166,7 +145,7 @@ int main(void) {
     const char *stores[] = {"cookie", "memory", sqlite, have_redis ? h_redis_url(&redis, url) : NULL};
     const char *names[] = {"cookie", "memory", "sqlite", "redis"};
     double base = 0;
-    printf("protected request per session store (ns, median of %d batches)\n", REPEATS);
+    printf("protected request per session store (ns, median of %d batches)\n", BENCH_REPEATS);
     printf("%-8s %12s %10s\n", "store", "ns/request", "x cookie");
     for (int i = 0; i < 4; i++) {
         if (!stores[i]) {

@@ -103,6 +103,7 @@ void clogin__json_dump(const json_t *value, clogin__buf *out);
 struct clogin_session {
     json_t *root; /* always a JSON object */
     int modified;
+    int shared;   /* root is also the session cache's: copy before a write */
 };
 
 /* One flashed message, {" t": [category, message]}: 1 and the two strings,
@@ -111,6 +112,8 @@ int clogin__flash_entry(const json_t *entry, const char **category,
                         const char **message);
 /* Wrap an object (takes the reference). */
 clogin_status clogin__session_wrap(json_t *root, clogin_session **out);
+/* Make s's root its own before a change (copy-on-write); CLOGIN_ENOMEM. */
+clogin_status clogin__session_writable(clogin_session *s);
 /* Set a value (takes the reference, even on failure) and mark modified. */
 clogin_status clogin__session_put(clogin_session *s, const char *key,
                                   json_t *value);

@@ -2,6 +2,7 @@
 #include "manager.h"
 #include "store.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,6 +306,8 @@ clogin_status clogin_manager_start(clogin_manager *m) {
         m->signer = NULL;
         return st;
     }
+    static atomic_uint_fast64_t generations;
+    m->generation = atomic_fetch_add(&generations, 1) + 1;
     m->started = 1;
     return CLOGIN_OK;
 }

@@ -21,6 +21,8 @@ struct clogin_manager {
     char error[CLOGIN__ERRLEN];
     int started;
     clogin_signer *signer; /* made by clogin_manager_start() */
+    uint64_t generation;   /* unique in the process, set at start: keys the
+                              session cache */
 
     clogin_store store;    /* ops NULL: sessions live in the cookie */
     int store_owned;       /* opened from SESSION_STORE: closed with us */
@@ -72,7 +74,8 @@ struct clogin_request {
     int64_t now;
     char *url; /* request.url, made on first use */
 
-    clogin_session *session; /* NULL until loaded */
+    clogin_session *session; /* NULL until loaded; may be session_inline */
+    clogin_session session_inline; /* a cached session, without a malloc */
     int session_accessed;
     int session_cookie_sent;
 
@@ -83,8 +86,9 @@ struct clogin_request {
     void *user;    /* the current user's object */
     int anonymous; /* the current user is anonymous */
 
-    clogin__held *held;
+    clogin__held *held; /* held_inline until more are needed */
     size_t held_count, held_cap;
+    clogin__held held_inline[2];
 
     json_t *flashes; /* popped from the session by get_flashed_messages */
 

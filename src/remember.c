@@ -3,6 +3,7 @@
  * Flask-Login 0.7's form or 0.6's). */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,77 @@ static size_t plain_text(char *out, const char *text) {
     return n;
 }
 
+/* Each thread keeps a digest context (EVP_Digest would allocate one per
+ * call) and the last identifier it made: a browser sends the same address
+ * and User-Agent request after request, so most requests hash nothing. */
+#define MEMO_INPUT 1024
+
+typedef struct identifier_memo {
+    EVP_MD_CTX *ctx;
+    const EVP_MD *md;
+    size_t len; /* of input; 0: nothing kept */
+    char input[MEMO_INPUT];
+    char hex[CLOGIN_SESSION_ID_LEN + 1];
+} identifier_memo;
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+static int memo_key_ok;
+
+static void free_memo(void *p) {
+    identifier_memo *m = p;
+    EVP_MD_CTX_free(m->ctx);
+    free(m);
+}
+
+static void make_memo_key(void) {
+    memo_key_ok = pthread_key_create(&memo_key, free_memo) == 0;
+}
+
+static identifier_memo *thread_memo(void) {
+    pthread_once(&memo_once, make_memo_key);
+    if (!memo_key_ok)
+        return NULL;
+    identifier_memo *m = pthread_getspecific(memo_key);
+    if (m)
+        return m;
+    m = calloc(1, sizeof *m);
+    if (m && !(m->ctx = EVP_MD_CTX_new())) {
+        free(m);
+        return NULL;
+    }
+    if (m && pthread_setspecific(memo_key, m) != 0) {
+        free_memo(m);
+        return NULL;
+    }
+    return m;
+}
+
+static clogin_status identifier_digest(const EVP_MD *sha512, const char *input, size_t len,
+                                       char out[CLOGIN_SESSION_ID_LEN + 1]) {
+    const EVP_MD *md = sha512 ? sha512 : EVP_sha512();
+    identifier_memo *m = thread_memo();
+    if (m && m->len && m->len == len && m->md == md && memcmp(m->input, input, len) == 0) {
+        memcpy(out, m->hex, sizeof m->hex);
+        return CLOGIN_OK;
+    }
+    uint8_t digest[64];
+    unsigned int dn = 0;
+    int ok = m ? EVP_DigestInit_ex(m->ctx, md, NULL) && EVP_DigestUpdate(m->ctx, input, len) &&
+                     EVP_DigestFinal_ex(m->ctx, digest, &dn)
+               : EVP_Digest(input, len, digest, &dn, md, NULL);
+    if (!ok || dn != 64)
+        return CLOGIN_ECRYPTO;
+    clogin__hex(digest, 64, out);
+    if (m && len <= MEMO_INPUT) {
+        memcpy(m->input, input, len);
+        m->len = len;
+        m->md = md;
+        memcpy(m->hex, out, sizeof m->hex);
+    }
+    return CLOGIN_OK;
+}
+
 clogin_status clogin__session_identifier(const EVP_MD *sha512,
                                          clogin_identifier_format format,
                                          const char *remote_addr,
@@ -145,16 +217,10 @@ clogin_status clogin__session_identifier(const EVP_MD *sha512,
     size_t n = part(base, remote_addr);
     base[n++] = '|';
     n += part(base + n, user_agent);
-    uint8_t digest[64];
-    unsigned int dn = 0;
-    int ok = EVP_Digest(base, n, digest, &dn, sha512 ? sha512 : EVP_sha512(), NULL) &&
-             dn == 64;
+    clogin_status st = identifier_digest(sha512, base, n, out);
     if (base != stack)
         free(base);
-    if (!ok)
-        return CLOGIN_ECRYPTO;
-    clogin__hex(digest, 64, out);
-    return CLOGIN_OK;
+    return st;
 }
 
 /* The public form fetches SHA-512 implicitly on every call (about 200 ns

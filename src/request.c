@@ -1,6 +1,7 @@
 /* A request: what the adapter told us, the session loaded on first use,
  * the users to release, and small services the other files share. */
 #include "manager.h"
+#include "session_cache.h"
 #include "url.h"
 
 #include <stdarg.h>
@@ -9,6 +10,17 @@
 #include <string.h>
 #include <time.h>
 
+/* Copy n bytes of src to *at as a string; returns where it starts. */
+static char *put(char **at, const char *src, size_t n) {
+    char *start = *at;
+    memcpy(start, src, n);
+    start[n] = '\0';
+    *at += n + 1;
+    return start;
+}
+
+/* One allocation holds the request and the copies of what the adapter
+ * told us: this runs on every request. */
 clogin_status clogin_request_begin(const clogin_manager *m,
                                    const clogin_request_info *info,
                                    clogin_request **out) {
@@ -19,30 +31,37 @@ clogin_status clogin_request_begin(const clogin_manager *m,
         return CLOGIN_EINVAL;
     if (!m->started)
         return CLOGIN_ESTATE;
-    clogin_request *r = calloc(1, sizeof *r);
+    const char *target = info->target;
+    const char *q = strchr(target, '?');
+    const char *scheme = info->scheme ? info->scheme : "http";
+    const char *host = info->host ? info->host : "";
+    const char *query = q ? q + 1 : "";
+    size_t method_len = strlen(info->method), scheme_len = strlen(scheme),
+           host_len = strlen(host), path_len = q ? (size_t)(q - target) : strlen(target),
+           query_len = strlen(query),
+           addr_len = info->remote_addr ? strlen(info->remote_addr) : 0;
+    size_t strings = method_len + scheme_len + host_len + path_len + query_len + addr_len + 6;
+    if (strings < method_len || strings > SIZE_MAX - sizeof(clogin_request))
+        return CLOGIN_ENOMEM;
+    clogin_request *r = calloc(1, sizeof *r + strings);
     if (!r)
         return CLOGIN_ENOMEM;
+    char *at = (char *)(r + 1);
+    r->method = put(&at, info->method, method_len);
+    r->scheme = put(&at, scheme, scheme_len);
+    r->host = put(&at, host, host_len);
+    r->path = put(&at, target, path_len);
+    r->query = put(&at, query, query_len);
+    r->remote_addr = info->remote_addr ? put(&at, info->remote_addr, addr_len) : NULL;
+    for (char *p = r->method; *p; p++) /* Werkzeug upper-cases it */
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
     r->m = m;
     r->header = info->header;
     r->header_ctx = info->header_ctx;
     r->now = info->now ? info->now : (int64_t)time(NULL);
-    const char *target = info->target;
-    const char *q = strchr(target, '?');
-    size_t path_len = q ? (size_t)(q - target) : strlen(target);
-    r->method = clogin__strdup(info->method);
-    r->scheme = clogin__strdup(info->scheme ? info->scheme : "http");
-    r->host = clogin__strdup(info->host);
-    r->path = clogin__strndup(target, path_len);
-    r->query = clogin__strdup(q ? q + 1 : "");
-    r->remote_addr = info->remote_addr ? clogin__strdup(info->remote_addr) : NULL;
-    for (char *p = r->method; p && *p; p++) /* Werkzeug upper-cases it */
-        if (*p >= 'a' && *p <= 'z')
-            *p = (char)(*p - 'a' + 'A');
-    if (!r->method || !r->scheme || !r->host || !r->path || !r->query ||
-        (info->remote_addr && !r->remote_addr)) {
-        clogin_request_free(r);
-        return CLOGIN_ENOMEM;
-    }
+    r->held = r->held_inline;
+    r->held_cap = sizeof r->held_inline / sizeof r->held_inline[0];
     r->anonymous = 1;
     *out = r;
     return CLOGIN_OK;
@@ -59,15 +78,13 @@ void clogin_request_free(clogin_request *r) {
         else if (!h->anonymous && m->user_class.release)
             m->user_class.release(m->user_ctx, h->user);
     }
-    free(r->held);
-    clogin_session_free(r->session);
+    if (r->held != r->held_inline)
+        free(r->held);
+    if (r->session == &r->session_inline)
+        json_decref(r->session_inline.root);
+    else
+        clogin_session_free(r->session);
     json_decref(r->flashes);
-    free(r->method);
-    free(r->scheme);
-    free(r->host);
-    free(r->path);
-    free(r->query);
-    free(r->remote_addr);
     free(r->url);
     free(r->location);
     free(r);
@@ -78,10 +95,13 @@ clogin_status clogin__hold(clogin_request *r, void *user, int anonymous) {
         if (r->held[i].user == user && r->held[i].anonymous == anonymous)
             return CLOGIN_OK;
     if (r->held_count == r->held_cap) {
-        size_t cap = r->held_cap ? r->held_cap * 2 : 2;
-        clogin__held *h = realloc(r->held, cap * sizeof *h);
+        size_t cap = r->held_cap * 2;
+        clogin__held *h = malloc(cap * sizeof *h);
         if (!h)
             return CLOGIN_ENOMEM;
+        memcpy(h, r->held, r->held_count * sizeof *h);
+        if (r->held != r->held_inline)
+            free(r->held);
         r->held = h;
         r->held_cap = cap;
     }
@@ -195,16 +215,27 @@ clogin_session *clogin__session(clogin_request *r) {
     char buf[4096];
     const char *value;
     size_t len;
+    json_t *root;
     clogin_status st = clogin__cookie(r, c->session_cookie.name, &value, &len,
                                       buf, sizeof buf);
     if (st == CLOGIN_OK) {
         r->session_cookie_sent = 1;
         if (clogin__stored(r->m)) {
             r->session = clogin__store_load(r, value, len);
+        } else if ((root = clogin__session_cache_get(r->m->generation, value, len, r->now,
+                                                     r->m->signer->max_age)) != NULL) {
+            /* a repeat of the same bytes: the cached JSON, shared */
+            r->session_inline.root = root;
+            r->session_inline.shared = 1;
+            r->session = &r->session_inline;
         } else {
+            clogin_cookie_info info;
             st = clogin_session_cookie_decode(r->m->signer, value, len, r->now,
-                                              &r->session, NULL);
-            if (st != CLOGIN_OK)
+                                              &r->session, &info);
+            if (st == CLOGIN_OK)
+                clogin__session_cache_put(r->m->generation, value, len, info.timestamp,
+                                          r->session);
+            else
                 clogin__log(r, CLOGIN_LOG_DEBUG, "session cookie refused: %s",
                             clogin_status_name(st));
         }
@@ -212,8 +243,11 @@ clogin_session *clogin__session(clogin_request *r) {
         clogin__log(r, CLOGIN_LOG_DEBUG, "session cookie unreadable: %s",
                     clogin_status_name(st));
     }
-    if (!r->session && clogin_session_new(&r->session) != CLOGIN_OK)
-        return NULL;
+    if (!r->session) { /* a new, empty session, inside the request */
+        if (!(r->session_inline.root = json_object()))
+            return NULL;
+        r->session = &r->session_inline;
+    }
     return r->session;
 }
 

@@ -13,7 +13,20 @@ clogin_status clogin__session_wrap(json_t *root, clogin_session **out) {
     }
     s->root = root;
     s->modified = 0;
+    s->shared = 0;
     *out = s;
+    return CLOGIN_OK;
+}
+
+clogin_status clogin__session_writable(clogin_session *s) {
+    if (!s->shared)
+        return CLOGIN_OK;
+    json_t *copy = json_deep_copy(s->root);
+    if (!copy)
+        return CLOGIN_ENOMEM;
+    json_decref(s->root);
+    s->root = copy;
+    s->shared = 0;
     return CLOGIN_OK;
 }
 
@@ -96,17 +109,28 @@ int clogin_session_has(const clogin_session *s, const char *key) {
 clogin_status clogin_session_remove(clogin_session *s, const char *key) {
     if (!s || !key)
         return CLOGIN_EINVAL;
-    if (json_object_del(s->root, key) != 0)
+    if (!json_object_get(s->root, key))
         return CLOGIN_ENOTFOUND;
+    if (clogin__session_writable(s) != CLOGIN_OK)
+        return CLOGIN_ENOMEM;
+    json_object_del(s->root, key);
     s->modified = 1;
     return CLOGIN_OK;
 }
 
 void clogin_session_clear(clogin_session *s) {
-    if (!s)
+    if (!s || json_object_size(s->root) == 0)
         return;
-    if (json_object_size(s->root))
-        s->modified = 1;
+    s->modified = 1;
+    if (s->shared) { /* nothing to copy: a new empty object will do */
+        json_t *empty = json_object();
+        if (!empty)
+            return;
+        json_decref(s->root);
+        s->root = empty;
+        s->shared = 0;
+        return;
+    }
     json_object_clear(s->root);
 }
 
@@ -121,6 +145,10 @@ clogin_status clogin__session_put(clogin_session *s, const char *key,
     if (!clogin__utf8_valid(key, strlen(key))) {
         json_decref(value);
         return CLOGIN_EUTF8;
+    }
+    if (clogin__session_writable(s) != CLOGIN_OK) {
+        json_decref(value);
+        return CLOGIN_ENOMEM;
     }
     if (json_object_set_new_nocheck(s->root, key, value) != 0)
         return CLOGIN_ENOMEM;

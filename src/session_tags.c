@@ -158,6 +158,8 @@ clogin_status clogin_session_flash(clogin_session *s, const char *category,
     if (!clogin__utf8_valid(category, strlen(category)) ||
         !clogin__utf8_valid(message, strlen(message)))
         return CLOGIN_EUTF8;
+    if (clogin__session_writable(s) != CLOGIN_OK)
+        return CLOGIN_ENOMEM;
     json_t *list = json_object_get(s->root, FLASHES);
     if (list && !json_is_array(list))
         return CLOGIN_ETYPE;
@@ -219,6 +221,5 @@ int clogin__flash_entry(const json_t *entry, const char **category,
 }
 
 void clogin_session_flash_clear(clogin_session *s) {
-    if (s && json_object_del(s->root, FLASHES) == 0)
-        s->modified = 1;
+    clogin_session_remove(s, FLASHES);
 }
