@@ -1,7 +1,8 @@
 # User-facing commands. Everything builds with CMake under build/.
 #   make demo    install what is missing, build, run the demonstration
 #   make check   install what is missing, build with sanitizers, run every test
-#   make bench   build optimised and print the benchmark figures
+#   make bench   build optimised, run every benchmark, print one report
+#                (also in build/release/bench/results.md, .json, .png)
 #   make fuzz    fuzz every parser for FUZZ_SECONDS each
 
 BUILD        ?= build
@@ -84,8 +85,7 @@ bench: deps
 	scripts/install-deps bench
 	cmake -S . -B $(RELEASE_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Release -DCLOGIN_BUILD_TESTS=OFF
 	cmake --build $(RELEASE_DIR)
-	@for b in $(RELEASE_DIR)/bench/bench_*; do $$b; done
-	bench/http_stores.sh $(CURDIR)/$(RELEASE_DIR)/examples/demo/clogin-demo
+	/usr/bin/python3 bench/run.py $(RELEASE_DIR)
 
 clean:
 	rm -rf $(BUILD)

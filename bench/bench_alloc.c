@@ -8,7 +8,7 @@
  *   login with remember  login_user(remember) sets both cookies
  *   logout               session + remember cookies, logout_user deletes them
  *
- * and a sixth, "session cookie, uncached": the session-cookie request with
+ * and a sixth, "session cookie, first sight": the session-cookie request with
  * a cookie the library has not seen lately (one of DISTINCT users' cookies
  * in turn), for the cost a cache of verified cookies does not hide.
  *
@@ -48,7 +48,7 @@
 #define WARMUP 16
 #define ROUNDS 1000
 #define GROWTH_USERS 10000
-/* Session cookies of as many users for "session cookie, uncached": far
+/* Session cookies of as many users for "session cookie, first sight": far
  * more than any per-thread cache of verified cookies holds, so each
  * request brings bytes the library has not seen lately. */
 #define DISTINCT 1024
@@ -352,7 +352,7 @@ static const operation ops[] = {
     {"logout", "logout", op_logout},
     /* not one of the five: the session-cookie request without the benefit
      * of a cookie seen before */
-    {"session cookie, uncached", "session-cookie-uncached", op_session_uncached},
+    {"session cookie, first sight", "session-cookie-first-sight", op_session_uncached},
 };
 #define NOPS (sizeof ops / sizeof ops[0])
 

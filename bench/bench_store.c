@@ -133,7 +133,8 @@ static double run(const char *store) {
     return ns;
 }
 
-int main(void) {
+int main(int argc, char **argv) {
+    int json = argc > 1 && strcmp(argv[1], "--json") == 0;
     char dir[] = "/tmp/clogin-bench.XXXXXX";
     if (!mkdtemp(dir))
         return 1;
@@ -145,17 +146,25 @@ int main(void) {
     const char *stores[] = {"cookie", "memory", sqlite, have_redis ? h_redis_url(&redis, url) : NULL};
     const char *names[] = {"cookie", "memory", "sqlite", "redis"};
     double base = 0;
-    printf("protected request per session store (ns, median of %d batches)\n", BENCH_REPEATS);
-    printf("%-8s %12s %10s\n", "store", "ns/request", "x cookie");
+    if (!json) {
+        printf("protected request per session store (ns, median of %d batches)\n",
+               BENCH_REPEATS);
+        printf("%-8s %12s %10s\n", "store", "ns/request", "x cookie");
+    }
     for (int i = 0; i < 4; i++) {
         if (!stores[i]) {
-            printf("%-8s %12s\n", names[i], "(no redis-server)");
+            if (!json)
+                printf("%-8s %12s\n", names[i], "(no redis-server)");
             continue;
         }
         double ns = run(stores[i]);
         if (i == 0)
             base = ns;
-        printf("%-8s %12.0f %10.2f\n", names[i], ns, ns / base);
+        if (json)
+            printf("{\"section\": \"stores\", \"store\": \"%s\", \"ns\": %.0f}\n", names[i],
+                   ns);
+        else
+            printf("%-8s %12.0f %10.2f\n", names[i], ns, ns / base);
     }
     if (have_redis)
         h_redis_stop(&redis);

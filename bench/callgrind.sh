@@ -1,6 +1,6 @@
 #!/bin/sh
 # Instructions per request (callgrind's Ir) for the requests of bench_alloc
-# (the five of issue 6 and "session cookie, uncached"), figures that do not depend on machine noise:
+# (the five of issue 6 and "session cookie, first sight"), figures that do not depend on machine noise:
 #
 #   bench/callgrind.sh [--json] [-n N] build/release/bench/bench_alloc
 #
@@ -59,7 +59,7 @@ session-cookie|session cookie
 remember-restore|remember restore
 login-remember|login with remember
 logout|logout
-session-cookie-uncached|session cookie, uncached"
+session-cookie-first-sight|session cookie, first sight"
 
 if [ $json -eq 0 ]; then
     echo "instructions per request (callgrind Ir, mean of $n requests after warm-up)"

@@ -5,6 +5,8 @@
  * store. Only the HMAC leaves the server. */
 #include "manager.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *hash_of(const clogin_manager *m, const void *user) {
@@ -23,12 +25,60 @@ int clogin__auth_tag(const clogin_manager *m, const void *user,
     return 1;
 }
 
+/* Each thread remembers its last positive answer: the same user's
+ * requests then cost a compare, not an HMAC. Keyed by the manager's
+ * generation, the hash and the stored tag, so a new password (another
+ * hash) or another tag is checked again. */
+#define MEMO_HASH 256
+
+typedef struct auth_memo {
+    uint64_t generation; /* 0: nothing kept */
+    size_t hash_len;
+    char hash[MEMO_HASH];
+    char tag[CLOGIN__TAG_LEN];
+} auth_memo;
+
+static pthread_key_t memo_key;
+static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
+static int memo_key_ok;
+
+static void make_memo_key(void) {
+    memo_key_ok = pthread_key_create(&memo_key, free) == 0;
+}
+
+static auth_memo *thread_memo(void) {
+    pthread_once(&memo_once, make_memo_key);
+    if (!memo_key_ok)
+        return NULL;
+    auth_memo *a = pthread_getspecific(memo_key);
+    if (!a && (a = calloc(1, sizeof *a)) != NULL && pthread_setspecific(memo_key, a) != 0) {
+        free(a);
+        a = NULL;
+    }
+    return a;
+}
+
 int clogin__auth_matches(const clogin_manager *m, const void *user,
                          const char *stored, size_t len) {
     const char *h = hash_of(m, user);
     if (!h)
         return 1;
-    return stored && clogin__keyring_verify(&m->auth_keys, h, strlen(h), stored, len);
+    if (!stored || len != CLOGIN__TAG_LEN)
+        return 0;
+    size_t hlen = strlen(h);
+    auth_memo *a = thread_memo();
+    if (a && a->generation == m->generation && a->hash_len == hlen &&
+        memcmp(a->hash, h, hlen) == 0 && memcmp(a->tag, stored, CLOGIN__TAG_LEN) == 0)
+        return 1;
+    if (!clogin__keyring_verify(&m->auth_keys, h, hlen, stored, len))
+        return 0;
+    if (a && hlen <= MEMO_HASH) {
+        a->generation = m->generation;
+        a->hash_len = hlen;
+        memcpy(a->hash, h, hlen);
+        memcpy(a->tag, stored, CLOGIN__TAG_LEN);
+    }
+    return 1;
 }
 
 /* Flask-Login's remember digest covers the user id only, so with an auth

@@ -31,7 +31,9 @@ typedef struct demo_user {
 } demo_user;
 
 typedef struct demo_app {
-    sqlite3 *db; /* one connection, serialized (SQLITE_OPEN_FULLMUTEX) */
+    sqlite3 *db; /* for writes: one connection, serialized (FULLMUTEX) */
+    char *path;  /* the database, which each thread also reads through a
+                    connection of its own (users.c) */
     clogin_manager *m;
     int session_next; /* USE_SESSION_FOR_NEXT is on */
 } demo_app;

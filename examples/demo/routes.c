@@ -21,6 +21,7 @@ typedef struct call {
     const char *type;  /* Content-Type */
     const char *allow; /* Allow header, for 405 and OPTIONS */
     char allow_buf[48];
+    int vary_cookie;   /* send Vary: Cookie, as clogin does once the session is read */
 } call;
 
 /* ---- small helpers ---- */
@@ -373,6 +374,50 @@ static int api_whoami(call *x) {
     return json_id(x, 200, u);
 }
 
+/* GET /bench/unguarded?id=N: the bytes /protected sends user N (its
+ * JSON, and the Vary: Cookie that clogin adds there), with no guard and
+ * no clogin user or session call, so that a benchmark can tell what the
+ * guard costs (bench/http_bench.sh). N: 1 to 19 digits, else 400. */
+static int bench_unguarded(call *x) {
+    char *id = NULL, text[64];
+    size_t len = 0;
+    int status;
+    if (clogin_request_arg(x->r, "id", &id, &len) == CLOGIN_OK && len >= 1 && len <= 19 &&
+        strspn(id, "0123456789") == len) {
+        snprintf(text, sizeof text, "{\"id\": \"%s\"}\n", id);
+        x->vary_cookie = 1;
+        status = json(x, 200, text);
+    } else {
+        status = json(x, 400, "{\"error\": \"id must be a number\"}\n");
+    }
+    clogin_free(id);
+    return status;
+}
+
+/* GET /bench/loaded?username=NAME: the same bytes for that user, after
+ * the same database lookup the user loader makes on /protected, still
+ * with no clogin call: the difference from /protected is clogin's own
+ * share of the guard, the difference from /bench/unguarded the loader's. */
+static int bench_loaded(call *x) {
+    char *name = NULL;
+    size_t len = 0;
+    demo_user *u = NULL;
+    int status;
+    if (clogin_request_arg(x->r, "username", &name, &len) != CLOGIN_OK || strlen(name) != len)
+        status = json(x, 400, "{\"error\": \"username is required\"}\n");
+    else if (users_by_username(x->app, name, &u) != 0)
+        status = json(x, 503, "{\"error\": \"database\"}\n");
+    else if (!u)
+        status = json(x, 404, "{\"error\": \"no such user\"}\n");
+    else {
+        x->vary_cookie = 1;
+        status = json_id(x, 200, u);
+    }
+    users_free(u);
+    clogin_free(name);
+    return status;
+}
+
 /* ---- routing ---- */
 
 enum guard { OPEN, LOGIN_REQUIRED, FRESH_LOGIN_REQUIRED };
@@ -397,6 +442,8 @@ static const struct route {
     {"POST", "/sessions/end", LOGIN_REQUIRED, sessions_end},
     {"POST", "/sessions/logout-others", LOGIN_REQUIRED, sessions_logout_others},
     {"GET", "/api/whoami", OPEN, api_whoami},
+    {"GET", "/bench/unguarded", OPEN, bench_unguarded},
+    {"GET", "/bench/loaded", OPEN, bench_loaded},
 };
 
 static void allow_add(call *x, const char *method) {
@@ -465,6 +512,8 @@ static enum MHD_Result answer(call *x, struct MHD_Connection *c, int status) {
         ok = ok && MHD_add_response_header(res, "Content-Type", x->type) == MHD_YES;
     if (x->allow)
         ok = ok && MHD_add_response_header(res, "Allow", x->allow) == MHD_YES;
+    if (x->vary_cookie)
+        ok = ok && MHD_add_response_header(res, "Vary", "Cookie") == MHD_YES;
     if (status != 204 && strcmp(x->type, HTML) == 0) /* pages load nothing but the stylesheet */
         ok = ok && MHD_add_response_header(res, "Content-Security-Policy",
                                            "default-src 'none'; style-src 'self'; "

@@ -7,17 +7,79 @@
  * means (an administrator's UPDATE) ends them too. */
 #include "app.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One connection for all of MHD's threads: SQLITE_OPEN_FULLMUTEX
- * serializes it, and the demo's queries are tiny. The slow part of a login,
- * the Argon2id check, runs outside the database. */
+/* Writes (seeding, a new password) go through one connection that
+ * SQLITE_OPEN_FULLMUTEX serializes. Looking a user up runs on every
+ * guarded request, so each of MHD's threads reads through a connection of
+ * its own with its statements prepared once: no lock shared between
+ * threads, no SQL parsed per request. WAL lets those reads go on while a
+ * password is written. */
 static int db_error(demo_app *app, const char *what) {
     fprintf(stderr, "clogin-demo: database: %s: %s\n", what, sqlite3_errmsg(app->db));
     return -1;
+}
+
+#define READ_QUERIES 3
+
+typedef struct reader {
+    sqlite3 *db;
+    const char *sql[READ_QUERIES];
+    sqlite3_stmt *stmt[READ_QUERIES];
+} reader;
+
+static pthread_key_t reader_key;
+static pthread_once_t reader_once = PTHREAD_ONCE_INIT;
+
+static void reader_free(void *p) {
+    reader *rd = p;
+    for (int i = 0; i < READ_QUERIES; i++)
+        sqlite3_finalize(rd->stmt[i]);
+    sqlite3_close(rd->db);
+    free(rd);
+}
+
+static void make_reader_key(void) {
+    if (pthread_key_create(&reader_key, reader_free) != 0)
+        abort();
+}
+
+/* This thread's prepared statement for sql (one of the lookups below), or
+ * NULL after printing why. */
+static sqlite3_stmt *read_statement(demo_app *app, const char *sql) {
+    pthread_once(&reader_once, make_reader_key);
+    reader *rd = pthread_getspecific(reader_key);
+    if (!rd) {
+        if (!(rd = calloc(1, sizeof *rd)))
+            return NULL;
+        if (sqlite3_open_v2(app->path, &rd->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                            NULL) != SQLITE_OK ||
+            pthread_setspecific(reader_key, rd) != 0) {
+            fprintf(stderr, "clogin-demo: database: %s: %s\n", app->path,
+                    rd->db ? sqlite3_errmsg(rd->db) : "out of memory");
+            reader_free(rd);
+            return NULL;
+        }
+        sqlite3_busy_timeout(rd->db, 5000);
+    }
+    int i = 0;
+    while (i < READ_QUERIES && rd->sql[i] && rd->sql[i] != sql)
+        i++;
+    if (i == READ_QUERIES)
+        return NULL;
+    if (!rd->sql[i]) {
+        if (sqlite3_prepare_v3(rd->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &rd->stmt[i],
+                               NULL) != SQLITE_OK) {
+            fprintf(stderr, "clogin-demo: database: prepare: %s\n", sqlite3_errmsg(rd->db));
+            return NULL;
+        }
+        rd->sql[i] = sql;
+    }
+    return rd->stmt[i];
 }
 
 static void new_alt_id(char out[DEMO_ALT_ID_LEN + 1]) {
@@ -60,6 +122,9 @@ static int seed_user(demo_app *app, int64_t id, const char *name, const char *pa
 }
 
 int users_open(demo_app *app, const char *path) {
+    /* SQLite's memory statistics take a global mutex on every allocation,
+     * which every thread's lookups would queue on. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     if (sqlite3_open_v2(path, &app->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
@@ -68,6 +133,9 @@ int users_open(demo_app *app, const char *path) {
         return -1;
     }
     sqlite3_busy_timeout(app->db, 5000);
+    if (!(app->path = strdup(path)) ||
+        sqlite3_exec(app->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
+        return db_error(app, path);
     static const char schema[] =
         "CREATE TABLE IF NOT EXISTS users ("
         " id INTEGER PRIMARY KEY,"
@@ -101,6 +169,8 @@ int users_open(demo_app *app, const char *path) {
 void users_close(demo_app *app) {
     sqlite3_close(app->db);
     app->db = NULL;
+    free(app->path);
+    app->path = NULL;
 }
 
 void users_free(demo_user *u) {
@@ -110,9 +180,9 @@ void users_free(demo_user *u) {
 /* The user whose column equals value, or *out = NULL. */
 static int find_user(demo_app *app, const char *sql, const char *value, demo_user **out) {
     *out = NULL;
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(app->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return db_error(app, "find user");
+    sqlite3_stmt *st = read_statement(app, sql);
+    if (!st)
+        return -1;
     sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
@@ -134,18 +204,29 @@ static int find_user(demo_app *app, const char *sql, const char *value, demo_use
             rc = SQLITE_NOMEM;
         }
     }
-    sqlite3_finalize(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_error(app, "find user");
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        fprintf(stderr, "clogin-demo: database: find user: %s\n",
+                sqlite3_errmsg(sqlite3_db_handle(st)));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-#define SELECT_USER "SELECT id, username, active, alt_id, password_hash FROM users WHERE "
+/* The lookups, as the statements' keys: each string is one statement. */
+static const char by_alt_id_sql[] =
+    "SELECT id, username, active, alt_id, password_hash FROM users WHERE alt_id = ?1";
+static const char by_username_sql[] =
+    "SELECT id, username, active, alt_id, password_hash FROM users WHERE username = ?1";
+static const char by_api_key_sql[] =
+    "SELECT id, username, active, alt_id, password_hash FROM users"
+    " WHERE api_key_hash = ?1 AND active";
 
 int users_by_alt_id(demo_app *app, const char *alt_id, demo_user **out) {
-    return find_user(app, SELECT_USER "alt_id = ?1", alt_id, out);
+    return find_user(app, by_alt_id_sql, alt_id, out);
 }
 
 int users_by_username(demo_app *app, const char *username, demo_user **out) {
-    return find_user(app, SELECT_USER "username = ?1", username, out);
+    return find_user(app, by_username_sql, username, out);
 }
 
 /* Only active users' keys open the API (Flask-Login's request loader
@@ -153,7 +234,7 @@ int users_by_username(demo_app *app, const char *username, demo_user **out) {
 int users_by_api_key(demo_app *app, const char *key, size_t len, demo_user **out) {
     char hash[65];
     api_key_hash(key, len, hash);
-    return find_user(app, SELECT_USER "api_key_hash = ?1 AND active", hash, out);
+    return find_user(app, by_api_key_sql, hash, out);
 }
 
 /* The hash of a random password nobody knows, checked when the user does
