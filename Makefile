@@ -13,8 +13,11 @@ RELEASE_DIR := $(BUILD)/release
 CHECK_DIR   := $(BUILD)/check
 FUZZ_DIR    := $(BUILD)/fuzz
 TSAN_DIR    := $(BUILD)/tsan
+FAILINJ_DIR := $(BUILD)/failinj
+VALGRIND_DIR := $(BUILD)/valgrind
 
-.PHONY: all deps demo check check-unit check-fuzz check-tsan bench fuzz clean
+.PHONY: all deps demo check check-unit check-fuzz check-tsan check-failinj check-valgrind \
+        bench fuzz clean
 
 all: $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR)
@@ -32,10 +35,11 @@ demo: deps $(RELEASE_DIR)/build.ninja
 	$(RELEASE_DIR)/examples/demo/clogin-demo $(DEMO_ARGS)
 
 # Unit, interop and packaging tests under ASan+UBSan, the threaded tests
-# under ThreadSanitizer, then every fuzz corpus and regression input
-# replayed through the libFuzzer builds.
+# under ThreadSanitizer, every fuzz corpus and regression input replayed
+# through the libFuzzer builds, allocation-failure injection, then the unit
+# tests again under valgrind.
 check: deps
-	$(MAKE) check-unit check-tsan check-fuzz
+	$(MAKE) check-unit check-tsan check-fuzz check-failinj check-valgrind
 
 check-unit:
 	cmake -S . -B $(CHECK_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCLOGIN_SANITIZE=ON
@@ -49,11 +53,35 @@ $(TSAN_DIR)/build.ninja:
 	  -DCMAKE_C_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
 	  -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread
 
+# Eight threads share one SQLite file: under TSan on a busy machine a write
+# may wait for the lock longer than the store's default second.
 check-tsan: $(TSAN_DIR)/build.ninja
 	cmake --build $(TSAN_DIR) --target test_concurrency test_threads \
 	  test_store_memory test_store_sqlite test_store_redis
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_DIR) --output-on-failure \
+	TSAN_OPTIONS=halt_on_error=1 CLOGIN_TEST_STORE_TIMEOUT_MS=10000 \
+	  ctest --test-dir $(TSAN_DIR) --output-on-failure \
 	  -R 'unit/test_(concurrency(@.*)?|threads|store_memory|store_sqlite|store_redis)$$'
+
+# Every allocation of a typical request made to fail in turn
+# (tests/failinj): without sanitizers, which would own malloc.
+$(FAILINJ_DIR)/build.ninja:
+	cmake -S . -B $(FAILINJ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCLOGIN_BUILD_BENCH=OFF -DCLOGIN_BUILD_TOOLS=OFF -DCLOGIN_BUILD_MHD=OFF
+
+check-failinj: $(FAILINJ_DIR)/build.ninja
+	cmake --build $(FAILINJ_DIR) --target test_alloc_failure
+	ctest --test-dir $(FAILINJ_DIR) --output-on-failure -R '^failinj/'
+
+# Every unit test program (and the login tests with each store) under
+# valgrind's memcheck, in a Debug build without sanitizers: any memory
+# error or definite/indirect leak fails (tests/CMakeLists.txt).
+$(VALGRIND_DIR)/build.ninja:
+	cmake -S . -B $(VALGRIND_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DCLOGIN_VALGRIND=ON \
+	  -DCLOGIN_BUILD_BENCH=OFF -DCLOGIN_BUILD_TOOLS=OFF -DCLOGIN_BUILD_MHD=OFF
+
+check-valgrind: $(VALGRIND_DIR)/build.ninja
+	cmake --build $(VALGRIND_DIR)
+	ctest --test-dir $(VALGRIND_DIR) --output-on-failure -j2 -R '^unit/'
 
 $(FUZZ_DIR)/build.ninja:
 	CC=clang cmake -S . -B $(FUZZ_DIR) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo \

@@ -71,15 +71,25 @@ static int user_is_active(const clogin_manager *m, const void *user) {
 
 /* The keys a login lives in; an ended login loses them all and its
  * remember cookie. */
-static void end_login(clogin_session *s) {
+static void end_login(clogin_request *r, clogin_session *s) {
     static const char *const keys[] = {CLOGIN__KEY_USER_ID, CLOGIN__KEY_REMEMBER,
                                        CLOGIN__KEY_REMEMBER_SECONDS, CLOGIN__KEY_ID,
                                        CLOGIN__KEY_FRESH, CLOGIN__KEY_NEXT,
                                        CLOGIN__KEY_AUTH_HASH, CLOGIN__KEY_INACTIVE_LOGIN,
                                        CLOGIN__KEY_REMEMBER_TOKEN};
+    /* Once the session is its own, removing keys allocates nothing. Out of
+     * memory, the login stays in the session (this request is anonymous
+     * all the same) and the next request ends it. */
+    if (clogin__session_writable(s) != CLOGIN_OK) {
+        clogin__log(r, CLOGIN_LOG_ERROR, "cannot end the login: %s",
+                    clogin_strerror(CLOGIN_ENOMEM));
+        return;
+    }
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         clogin_session_remove(s, keys[i]);
-    clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
+    if (clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5) != CLOGIN_OK)
+        clogin__log(r, CLOGIN_LOG_ERROR, "cannot delete the remember cookie: %s",
+                    clogin_strerror(CLOGIN_ENOMEM));
 }
 
 /* Flask-Login's _session_protection_failed(): 1 when the login must go. */
@@ -96,13 +106,16 @@ static int protection_failed(clogin_request *r, clogin_session *s) {
     clogin_session_get_bool(s, CLOGIN__KEY_PERMANENT, &permanent);
     if (c->session_protection == CLOGIN__PROTECTION_BASIC || permanent) {
         int fresh = 1;
-        /* "if sess.get('_fresh') is not False": only write when needed */
-        if (clogin_session_get_bool(s, CLOGIN__KEY_FRESH, &fresh) != CLOGIN_OK || fresh)
-            clogin_session_set_bool(s, CLOGIN__KEY_FRESH, 0);
+        /* "if sess.get('_fresh') is not False": only write when needed. A
+         * login that cannot be marked stale (out of memory) must not pass
+         * as fresh: this request goes on as anonymous. */
+        if ((clogin_session_get_bool(s, CLOGIN__KEY_FRESH, &fresh) != CLOGIN_OK || fresh) &&
+            clogin_session_set_bool(s, CLOGIN__KEY_FRESH, 0) != CLOGIN_OK)
+            return 1;
         clogin__emit(r, CLOGIN_SIGNAL_SESSION_PROTECTED, NULL);
         return 0;
     }
-    end_login(s);
+    end_login(r, s);
     clogin__emit(r, CLOGIN_SIGNAL_SESSION_PROTECTED, NULL);
     return 1;
 }
@@ -300,7 +313,7 @@ void clogin__load_user(clogin_request *r) {
         int forced = 0;
         clogin_session_get_bool(s, CLOGIN__KEY_INACTIVE_LOGIN, &forced);
         if (user && !login_still_valid(r, id, user, auth, auth_len, forced)) {
-            end_login(s);
+            end_login(r, s);
             user = NULL;
         }
     }
@@ -478,16 +491,23 @@ clogin_status clogin_logout_user(clogin_request *r) {
     clogin_session *s = clogin_request_session(r);
     if (!s)
         return CLOGIN_ENOMEM;
+    /* What can fail comes first, so that a logout that returns an error
+     * changed nothing: the session made its own (after which removing
+     * keys allocates nothing), then the remember cookie's deletion. */
+    if (clogin__session_writable(s) != CLOGIN_OK)
+        return CLOGIN_ENOMEM;
+    if (clogin__cookie_sent(r, r->m->config.remember_cookie.name)) {
+        clogin_status st = clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
+        if (st != CLOGIN_OK)
+            return st;
+        clogin_session_remove(s, CLOGIN__KEY_REMEMBER_SECONDS);
+    }
     clogin_session_remove(s, CLOGIN__KEY_USER_ID);
     clogin_session_remove(s, CLOGIN__KEY_FRESH);
     clogin_session_remove(s, CLOGIN__KEY_ID);
     clogin_session_remove(s, CLOGIN__KEY_AUTH_HASH);
     clogin_session_remove(s, CLOGIN__KEY_INACTIVE_LOGIN);
     r->rotate = 1; /* the logged-in session's id ends with it */
-    if (clogin__cookie_sent(r, r->m->config.remember_cookie.name)) {
-        clogin_session_set_string(s, CLOGIN__KEY_REMEMBER, "clear", 5);
-        clogin_session_remove(s, CLOGIN__KEY_REMEMBER_SECONDS);
-    }
     clogin__emit(r, CLOGIN_SIGNAL_USER_LOGGED_OUT, user);
     clogin__set_anonymous(r);
     return CLOGIN_OK;

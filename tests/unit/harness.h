@@ -291,6 +291,12 @@ H_FN void h_app_init(h_app *a, unsigned flags) {
     const char *store = getenv("CLOGIN_TEST_STORE");
     if (store && *store)
         h_set(a, "SESSION_STORE", store);
+    /* Under valgrind or ThreadSanitizer (make check-valgrind, check-tsan)
+     * everything runs many times slower: a store operation may have to
+     * wait for SQLite's lock longer than the default. */
+    const char *store_timeout = getenv("CLOGIN_TEST_STORE_TIMEOUT_MS");
+    if (store && *store && store_timeout && *store_timeout)
+        h_set(a, "SESSION_STORE_TIMEOUT_MS", store_timeout);
     assert_int_equal(clogin_manager_set_user_class(a->m, &h_user_class, a), CLOGIN_OK);
     if (!(flags & H_NO_USER_LOADER))
         assert_int_equal(clogin_manager_set_user_loader(a->m, h_user_loader, a), CLOGIN_OK);
