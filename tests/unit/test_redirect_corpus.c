@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "clogin.h"
+#include "text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +46,6 @@ typedef struct row {
 static row rows[MAX_ROWS];
 static size_t nrows;
 static char *corpus_text;
-
-static int hexdig(char c) {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 static size_t put_utf8(unsigned long cp, char *out) {
     if (cp < 0x80) {
@@ -107,16 +98,17 @@ static char *unescape(const char *s, size_t *len) {
                      {"NUL", '\0'},
                      {"SP", ' '}};
         int done = 0;
-        if (k == 3 && in[0] == 'x' && hexdig(in[1]) >= 0 &&
-            hexdig(in[2]) >= 0) {
-            out[o++] = (char)(hexdig(in[1]) * 16 + hexdig(in[2]));
+        if (k == 3 && in[0] == 'x' && hexval((unsigned char)in[1]) >= 0 &&
+            hexval((unsigned char)in[2]) >= 0) {
+            out[o++] = (char)(hexval((unsigned char)in[1]) * 16 +
+                              hexval((unsigned char)in[2]));
             done = 1;
         } else if (k >= 6 && k <= 8 && in[0] == 'U' && in[1] == '+') {
             unsigned long cp = 0;
             for (size_t j = 2; j < k; j++) {
-                if (hexdig(in[j]) < 0)
+                if (hexval((unsigned char)in[j]) < 0)
                     goto bad;
-                cp = cp * 16 + (unsigned long)hexdig(in[j]);
+                cp = cp * 16 + (unsigned long)hexval((unsigned char)in[j]);
             }
             if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
                 goto bad;
