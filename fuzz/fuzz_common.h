@@ -5,13 +5,24 @@
 
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A property the target checks: abort (a crash for libFuzzer) with where. */
+#define CHECK(cond)                                                            \
+    do {                                                                       \
+        if (!(cond)) {                                                         \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__,   \
+                    #cond);                                                    \
+            abort();                                                           \
+        }                                                                      \
+    } while (0)
 
 #define FUZZ_SECRET "fuzz-secret"
 #define FUZZ_NOW 1764366010 /* just after the seeds' timestamp */
 
-static inline clogin_signer *fuzz_signer(void) {
+static inline __attribute__((unused)) clogin_signer *fuzz_signer(void) {
     static clogin_signer *signer;
     if (!signer) {
         clogin_key fallback = {"old-fuzz-secret", 15};

@@ -194,7 +194,8 @@ CLOGIN_API clogin_status clogin_session_set_real(clogin_session *session,
                                                  double value);
 
 /* Any value as JSON text in Flask's wire form (tags included), for values
- * the typed helpers do not cover. get returns a string to clogin_free(). */
+ * the typed helpers do not cover. get returns a string to clogin_free().
+ * set takes values up to 31 levels deep (the session object is the 32nd). */
 CLOGIN_API clogin_status clogin_session_get_json(const clogin_session *session,
                                                  const char *key, char **json);
 CLOGIN_API clogin_status clogin_session_set_json(clogin_session *session,
@@ -247,7 +248,10 @@ CLOGIN_API void clogin_session_flash_clear(clogin_session *session);
  * ------------------------------------------------------------------------ */
 
 /* Sign a session as Flask would at time `now` (seconds since the epoch).
- * *out is NUL-terminated, released with clogin_free(). */
+ * *out is NUL-terminated, released with clogin_free(). Nothing the decoder
+ * would refuse is signed: CLOGIN_EDEPTH for a session nested deeper than
+ * the signer's max_json_depth, CLOGIN_ETOOLARGE for JSON longer than its
+ * max_decompressed_size or a cookie over max_cookie_size. */
 CLOGIN_API clogin_status clogin_session_cookie_encode(
     const clogin_signer *signer, const clogin_session *session, int64_t now,
     char **out, size_t *out_len);

@@ -96,6 +96,8 @@ clogin_status clogin__session_identifier(const EVP_MD *sha512,
  * default); an object unless any_type. */
 clogin_status clogin__json_parse(const char *text, size_t len, int max_depth,
                                  int any_type, json_t **out);
+/* 1 when v nests no deeper than max_depth containers (0: the default). */
+int clogin__json_depth_ok(const json_t *v, int max_depth);
 /* Serialize as Python's json.dumps(sort_keys=True, ensure_ascii=True,
  * separators=(",", ":")), which is what Flask writes into its cookies. */
 void clogin__json_dump(const json_t *value, clogin__buf *out);

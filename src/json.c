@@ -12,6 +12,7 @@
 #include <string.h>
 
 static int depth_ok(const json_t *v, int depth, int max_depth) {
+    /* depth counts the containers from the top: the session object is 1 */
     if (!json_is_object(v) && !json_is_array(v))
         return 1;
     if (depth > max_depth)
@@ -29,6 +30,10 @@ static int depth_ok(const json_t *v, int depth, int max_depth) {
             return 0;
     }
     return 1;
+}
+
+int clogin__json_depth_ok(const json_t *v, int max_depth) {
+    return depth_ok(v, 1, max_depth > 0 ? max_depth : CLOGIN__DEFAULT_JSON_DEPTH);
 }
 
 clogin_status clogin__json_parse(const char *text, size_t len, int max_depth,

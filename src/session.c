@@ -274,7 +274,8 @@ clogin_status clogin_session_set_json(clogin_session *s, const char *key,
     if (!s || !key || !json)
         return CLOGIN_EINVAL;
     json_t *v;
-    clogin_status st = clogin__json_parse(json, len, 0, 1, &v);
+    /* one level less: inside the session object it is one deeper */
+    clogin_status st = clogin__json_parse(json, len, CLOGIN__DEFAULT_JSON_DEPTH - 1, 1, &v);
     if (st != CLOGIN_OK)
         return st;
     return clogin__session_put(s, key, v);

@@ -27,11 +27,19 @@ clogin_status clogin_session_cookie_encode(const clogin_signer *signer,
     if (!signer || !session || !out || now <= 0)
         return CLOGIN_EINVAL;
     *out = NULL;
+    /* Nothing is signed that the decoder would refuse: a session nested
+     * deeper than it reads, or one that inflates past its limit. */
+    if (!clogin__json_depth_ok(session->root, signer->max_json_depth))
+        return CLOGIN_EDEPTH;
     clogin__buf json = {0};
     clogin__json_dump(session->root, &json);
     if (json.failed) {
         clogin__buf_free(&json);
         return CLOGIN_ENOMEM;
+    }
+    if (json.len > signer->max_decompressed_size) {
+        clogin__buf_free(&json);
+        return CLOGIN_ETOOLARGE;
     }
 
     /* itsdangerous compresses when that saves more than the '.' marker;

@@ -391,8 +391,64 @@ static void test_salt_digest_and_limits(void **state) {
     clogin_signer_free(sha1);
 }
 
+/* Found by fuzz_roundtrip: clogin must not sign what it would refuse to
+ * read back (the session would silently vanish on the next request). */
+static void test_never_signs_what_it_cannot_read(void **state) {
+    (void)state;
+    clogin_signer *signer = make_signer("secret", NULL, 0);
+    clogin_session *s, *back;
+    char *cookie;
+    /* compresses far below 4096 bytes, inflates past 64 KiB */
+    assert_int_equal(clogin_session_new(&s), CLOGIN_OK);
+    char *big = malloc(70001);
+    assert_non_null(big);
+    memset(big, 'a', 70000);
+    big[70000] = '\0';
+    assert_int_equal(clogin_session_set_string(s, "big", big, 70000), CLOGIN_OK);
+    assert_int_equal(clogin_session_cookie_encode(signer, s, 1700000000, &cookie, NULL),
+                     CLOGIN_ETOOLARGE);
+    big[60000] = '\0'; /* within the limit: signed, and read back */
+    assert_int_equal(clogin_session_set_string(s, "big", big, 60000), CLOGIN_OK);
+    assert_int_equal(clogin_session_cookie_encode(signer, s, 1700000000, &cookie, NULL),
+                     CLOGIN_OK);
+    assert_int_equal(clogin_session_cookie_decode(signer, cookie, strlen(cookie), 1700000000,
+                                                  &back, NULL),
+                     CLOGIN_OK);
+    clogin_free(cookie);
+    clogin_session_free(back);
+    clogin_session_free(s);
+    free(big);
+    /* a value of 31 levels is the deepest the 32-level decoder reads back
+     * inside the session object; 32 is refused when set */
+    char deep[80];
+    assert_int_equal(clogin_session_new(&s), CLOGIN_OK);
+    memset(deep, '[', 32);
+    memset(deep + 32, ']', 32);
+    assert_int_equal(clogin_session_set_json(s, "d", deep, 64), CLOGIN_EDEPTH);
+    assert_int_equal(clogin_session_set_json(s, "d", deep + 1, 62), CLOGIN_OK);
+    assert_int_equal(clogin_session_cookie_encode(signer, s, 1700000000, &cookie, NULL),
+                     CLOGIN_OK);
+    assert_int_equal(clogin_session_cookie_decode(signer, cookie, strlen(cookie), 1700000000,
+                                                  &back, NULL),
+                     CLOGIN_OK);
+    clogin_free(cookie);
+    clogin_session_free(back);
+    clogin_session_free(s);
+    /* a 33-level session read from elsewhere is not signed either */
+    char json[100] = "{\"d\":";
+    memset(json + 5, '[', 32);
+    memset(json + 37, ']', 32);
+    strcpy(json + 69, "}");
+    assert_int_equal(clogin_session_from_json(&s, json, strlen(json), 40), CLOGIN_OK);
+    assert_int_equal(clogin_session_cookie_encode(signer, s, 1700000000, &cookie, NULL),
+                     CLOGIN_EDEPTH);
+    clogin_session_free(s);
+    clogin_signer_free(signer);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_never_signs_what_it_cannot_read),
         cmocka_unit_test(test_flask_vectors_decode),
         cmocka_unit_test(test_flask_vectors_encode_byte_identical),
         cmocka_unit_test(test_typed_values_of_flask_cookie),
