@@ -31,22 +31,27 @@ typedef struct demo_user {
 } demo_user;
 
 typedef struct demo_app {
-    sqlite3 *db; /* for writes: one connection, serialized (FULLMUTEX) */
-    char *path;  /* the database, which each thread also reads through a
-                    connection of its own (users.c) */
+    char *path; /* the database, which each thread reads through a
+                   connection of its own; a write opens one (users.c) */
     clogin_manager *m;
     int session_next; /* USE_SESSION_FOR_NEXT is on */
 } demo_app;
 
 /* users.c. Functions returning int give 0, or -1 after printing a
- * database error; a user that does not exist is *out == NULL, not -1. */
-int users_open(demo_app *app, const char *path);
+ * database error; a user that does not exist is *out == NULL, not -1.
+ * A database error also sets users_db_failed, on the thread that met it:
+ * routes.c clears it when a request starts and answers 503 when it is set. */
+extern _Thread_local int users_db_failed;
+/* A new database gets alice and bob, and with seed_users > 0 (--seed-users)
+ * the load-test users user1..userN as well (users.c). */
+int users_open(demo_app *app, const char *path, long seed_users);
 void users_close(demo_app *app);
 int users_by_alt_id(demo_app *app, const char *alt_id, demo_user **out);
 int users_by_username(demo_app *app, const char *username, demo_user **out);
 int users_by_api_key(demo_app *app, const char *key, size_t len, demo_user **out);
 /* 1 when password is the password of user id; as slow for a user that does
- * not exist (id 0), so timing does not tell which usernames exist. */
+ * not exist (id 0), so timing does not tell which usernames exist. 0 when
+ * the database failed, with users_db_failed set. */
 int users_check_password(demo_app *app, int64_t id, const char *password);
 /* Store a new password and a new alternative id, which ends every session
  * and remember cookie of the user; *out is the user as it is now. */

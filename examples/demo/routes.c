@@ -1,7 +1,8 @@
 /* Routing and the handlers. dispatch() finds the route (404, 405), applies
  * its guard, as @login_required wraps a Flask view, and refuses forms over
  * MAX_BODY (413) before the handler runs. A handler fills in the call's body
- * and content type and returns the HTTP status. */
+ * and content type and returns the HTTP status. A request that needed the
+ * user database while it failed answers 503 (db_unavailable()). */
 #include "app.h"
 
 #include <inttypes.h>
@@ -20,6 +21,7 @@ typedef struct call {
     page body;
     const char *type;  /* Content-Type */
     const char *allow; /* Allow header, for 405 and OPTIONS */
+    const char *retry_after; /* Retry-After header, for 503 */
     char allow_buf[48];
     int vary_cookie;   /* send Vary: Cookie, as clogin does once the session is read */
 } call;
@@ -46,6 +48,17 @@ static int redirect(call *x, const char *location) {
     if (clogin_response_redirect(x->r, location) != CLOGIN_OK)
         return message(x, 500, "Error", "The redirect failed.");
     return message(x, 302, "Redirecting", "You are being redirected.");
+}
+
+/* The user database failed during this request (users.c): whatever the
+ * handler made of it (an anonymous page, a login refused, a redirect to the
+ * login page for someone who is logged in) would be a guess. Clients are
+ * told to come back; the session and its cookies are left as they are. */
+static int db_unavailable(call *x) {
+    page_free(&x->body);
+    x->allow = NULL;
+    x->retry_after = "5";
+    return message(x, 503, "Try again", "The user database is not answering.");
 }
 
 /* A value holding a NUL byte (%00) is longer than the C string: it can be
@@ -475,6 +488,14 @@ static int dispatch(call *x, const char *path) {
         return message(x, 405, "Method not allowed", "This page does not take that method.");
     }
     route = route ? route : first;
+    /* The user first, so that a failing database is told apart from an
+     * anonymous visitor before the guard sends the request to log in. */
+    users_db_failed = 0;
+    if (route->guard != OPEN && !options) {
+        clogin_current_user(x->r);
+        if (users_db_failed)
+            return db_unavailable(x);
+    }
     /* OPTIONS is in EXEMPT_METHODS: the guards let it pass */
     int status = route->guard == LOGIN_REQUIRED         ? clogin_login_required(x->r)
                  : route->guard == FRESH_LOGIN_REQUIRED ? clogin_fresh_login_required(x->r)
@@ -490,7 +511,9 @@ static int dispatch(call *x, const char *path) {
     /* the form of a POST was cut short: refuse it rather than read half */
     if (strcmp(route->method, "POST") == 0 && clogin_mhd_body_too_large(x->h))
         return message(x, 413, "Too large", "The request body is too large.");
-    return route->fn(x);
+    status = route->fn(x);
+    /* (a 503 of the handler's own, /bench/loaded's JSON, stays) */
+    return users_db_failed && status != 503 ? db_unavailable(x) : status;
 }
 
 /* The response: the body, its type, a few headers that cost nothing, then
@@ -512,6 +535,8 @@ static enum MHD_Result answer(call *x, struct MHD_Connection *c, int status) {
         ok = ok && MHD_add_response_header(res, "Content-Type", x->type) == MHD_YES;
     if (x->allow)
         ok = ok && MHD_add_response_header(res, "Allow", x->allow) == MHD_YES;
+    if (x->retry_after)
+        ok = ok && MHD_add_response_header(res, "Retry-After", x->retry_after) == MHD_YES;
     if (x->vary_cookie)
         ok = ok && MHD_add_response_header(res, "Vary", "Cookie") == MHD_YES;
     if (status != 204 && strcmp(x->type, HTML) == 0) /* pages load nothing but the stylesheet */

@@ -12,22 +12,43 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-/* Writes (seeding, a new password) go through one connection that
- * SQLITE_OPEN_FULLMUTEX serializes. Looking a user up runs on every
- * guarded request, so each of MHD's threads reads through a connection of
- * its own with its statements prepared once: no lock shared between
- * threads, no SQL parsed per request. WAL lets those reads go on while a
- * password is written. */
-static int db_error(demo_app *app, const char *what) {
-    fprintf(stderr, "clogin-demo: database: %s: %s\n", what, sqlite3_errmsg(app->db));
+/* Looking a user up runs on every guarded request, so each of MHD's
+ * threads reads through a connection of its own with its statements
+ * prepared once: no lock shared between threads, no SQL parsed per request.
+ * Writes (a new password) are rare and slow anyway (an Argon2id hash), so
+ * each opens a connection of its own for the time of the write. WAL lets the
+ * reads go on while a password is written, or while another process holds
+ * the write lock (BEGIN EXCLUSIVE): only writes wait for it, up to
+ * WRITE_BUSY_MS. The waits are short because a waiting request holds its
+ * MHD thread, and with it every other connection MHD gave that thread (one
+ * of four).
+ *
+ * When the database fails (locked against readers beyond READ_BUSY_MS,
+ * unreadable, renamed or removed), the lookup fails and sets
+ * users_db_failed, and routes.c answers 503 rather than guess. The thread's
+ * read connection is then closed, and it is also closed when the file at
+ * the path is no longer the one it has open (checked at most once a second):
+ * the next lookup opens the path again, so the demo serves again as soon as
+ * the file is back (renamed back, or restored from a copy). */
+_Thread_local int users_db_failed;
+
+#define READ_BUSY_MS 500   /* WAL readers wait for nobody but recovery */
+#define WRITE_BUSY_MS 1000 /* a write waits for another's write lock */
+
+static int db_error(sqlite3 *db, const char *what) {
+    fprintf(stderr, "clogin-demo: database: %s: %s\n", what,
+            db ? sqlite3_errmsg(db) : "out of memory");
+    users_db_failed = 1;
     return -1;
 }
 
-#define READ_QUERIES 3
+#define READ_QUERIES 4
 
 typedef struct reader {
     sqlite3 *db;
+    time_t checked; /* when the path was last compared with the open file */
     const char *sql[READ_QUERIES];
     sqlite3_stmt *stmt[READ_QUERIES];
 } reader;
@@ -48,38 +69,95 @@ static void make_reader_key(void) {
         abort();
 }
 
+/* Close this thread's read connection: the next lookup opens the path anew. */
+static void reader_drop(void) {
+    reader *rd = pthread_getspecific(reader_key);
+    if (rd) {
+        pthread_setspecific(reader_key, NULL);
+        reader_free(rd);
+    }
+}
+
 /* This thread's prepared statement for sql (one of the lookups below), or
  * NULL after printing why. */
 static sqlite3_stmt *read_statement(demo_app *app, const char *sql) {
     pthread_once(&reader_once, make_reader_key);
     reader *rd = pthread_getspecific(reader_key);
+    if (rd) {
+        time_t t = time(NULL);
+        if (t != rd->checked) { /* renamed, removed or replaced since it was opened? */
+            int moved = 0;
+            rd->checked = t;
+            if (sqlite3_file_control(rd->db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) !=
+                    SQLITE_OK ||
+                moved) {
+                fprintf(stderr, "clogin-demo: database: %s is no longer the file that was"
+                                " open; opening it again\n", app->path);
+                reader_drop();
+                rd = NULL;
+            }
+        }
+    }
     if (!rd) {
-        if (!(rd = calloc(1, sizeof *rd)))
+        if (!(rd = calloc(1, sizeof *rd))) {
+            db_error(NULL, "open");
             return NULL;
+        }
         if (sqlite3_open_v2(app->path, &rd->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
                             NULL) != SQLITE_OK ||
             pthread_setspecific(reader_key, rd) != 0) {
-            fprintf(stderr, "clogin-demo: database: %s: %s\n", app->path,
-                    rd->db ? sqlite3_errmsg(rd->db) : "out of memory");
+            db_error(rd->db, app->path);
             reader_free(rd);
             return NULL;
         }
-        sqlite3_busy_timeout(rd->db, 5000);
+        rd->checked = time(NULL);
+        sqlite3_busy_timeout(rd->db, READ_BUSY_MS);
     }
     int i = 0;
     while (i < READ_QUERIES && rd->sql[i] && rd->sql[i] != sql)
         i++;
-    if (i == READ_QUERIES)
+    if (i == READ_QUERIES) {
+        users_db_failed = 1;
         return NULL;
+    }
     if (!rd->sql[i]) {
         if (sqlite3_prepare_v3(rd->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &rd->stmt[i],
                                NULL) != SQLITE_OK) {
-            fprintf(stderr, "clogin-demo: database: prepare: %s\n", sqlite3_errmsg(rd->db));
+            db_error(rd->db, "prepare");
+            reader_drop(); /* e.g. the file is there but is no database (yet) */
             return NULL;
         }
         rd->sql[i] = sql;
     }
     return rd->stmt[i];
+}
+
+/* After a statement of the thread's reader: reset it, and on a failure
+ * report it and drop the connection. rc: sqlite3_step's. 0 or -1. */
+static int read_done(sqlite3_stmt *st, int rc) {
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        db_error(sqlite3_db_handle(st), "lookup");
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        reader_drop();
+        return -1;
+    }
+    return 0;
+}
+
+/* A connection for one write, or NULL after printing why. The file must
+ * exist: a write never makes a new, empty database. */
+static sqlite3 *open_writer(demo_app *app) {
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(app->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        db_error(db, app->path);
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, WRITE_BUSY_MS);
+    return db;
 }
 
 static void new_alt_id(char out[DEMO_ALT_ID_LEN + 1]) {
@@ -94,22 +172,29 @@ static void api_key_hash(const char *key, size_t len, char out[65]) {
     sodium_bin2hex(out, 65, h, sizeof h);
 }
 
-static int seed_user(demo_app *app, int64_t id, const char *name, const char *password,
-                     int active, const char *api_key) {
+/* cheap: Argon2id at libsodium's lowest cost, for the --seed-users load-test
+ * accounts only; real passwords use the INTERACTIVE cost */
+enum hash_cost { COST_INTERACTIVE, COST_MIN };
+
+static int seed_user(sqlite3 *db, int64_t id, const char *name, const char *password,
+                     int active, const char *api_key, enum hash_cost cost) {
     char hash[crypto_pwhash_STRBYTES], key_hash[65], alt_id[DEMO_ALT_ID_LEN + 1];
-    if (crypto_pwhash_str(hash, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    unsigned long long ops = cost == COST_MIN ? crypto_pwhash_OPSLIMIT_MIN
+                                              : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    size_t mem = cost == COST_MIN ? crypto_pwhash_MEMLIMIT_MIN
+                                  : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    if (crypto_pwhash_str(hash, password, strlen(password), ops, mem) != 0) {
         fprintf(stderr, "clogin-demo: out of memory hashing a password\n");
         return -1;
     }
     api_key_hash(api_key, strlen(api_key), key_hash);
     new_alt_id(alt_id);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(app->db,
+    if (sqlite3_prepare_v2(db,
                            "INSERT INTO users (id, username, password_hash, active,"
                            " api_key_hash, alt_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                            -1, &st, NULL) != SQLITE_OK)
-        return db_error(app, "seed");
+        return db_error(db, "seed");
     sqlite3_bind_int64(st, 1, id);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, hash, -1, SQLITE_STATIC);
@@ -118,24 +203,61 @@ static int seed_user(demo_app *app, int64_t id, const char *name, const char *pa
     sqlite3_bind_text(st, 6, alt_id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : db_error(app, "seed");
+    return rc == SQLITE_DONE ? 0 : db_error(db, "seed");
 }
 
-int users_open(demo_app *app, const char *path) {
+/* --seed-users N, for load tests: user1..userN with the passwords pw-1..pw-N,
+ * the API keys user1-api-key..userN-api-key and the row ids 3..N+2 (after
+ * alice and bob), all active. Their hashes take microseconds to check, so
+ * that thousands of logins measure the server rather than Argon2id: never
+ * for real accounts. */
+static int seed_load_users(sqlite3 *db, long n) {
+    char name[32], password[32], key[48];
+    for (long i = 1; i <= n; i++) {
+        snprintf(name, sizeof name, "user%ld", i);
+        snprintf(password, sizeof password, "pw-%ld", i);
+        snprintf(key, sizeof key, "user%ld-api-key", i);
+        if (seed_user(db, i + 2, name, password, 1, key, COST_MIN) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Seed a new database, in one transaction so a crash leaves none. */
+static int seed(sqlite3 *db, const char *path, long seed_users) {
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM users", -1, &st, NULL) != SQLITE_OK)
+        return db_error(db, path);
+    int empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
+    sqlite3_finalize(st);
+    if (!empty) {
+        if (seed_users > 0)
+            fprintf(stderr, "clogin-demo: --seed-users: %s already has users, none added\n",
+                    path);
+        return 0;
+    }
+    if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        seed_user(db, 1, "alice", "wonderland", 1, "alice-api-key", COST_INTERACTIVE) != 0 ||
+        seed_user(db, 2, "bob", "builder", 0, "bob-api-key", COST_INTERACTIVE) != 0 ||
+        seed_load_users(db, seed_users) != 0 ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        db_error(db, "seeding");
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    printf("clogin-demo: seeded %s with alice/wonderland and bob/builder (inactive)\n", path);
+    if (seed_users > 0)
+        printf("clogin-demo: and user1/pw-1 .. user%ld/pw-%ld (ids 3..%ld), hashed at the"
+               " lowest Argon2id cost: for load tests only\n",
+               seed_users, seed_users, seed_users + 2);
+    return 0;
+}
+
+int users_open(demo_app *app, const char *path, long seed_users) {
     /* SQLite's memory statistics take a global mutex on every allocation,
      * which every thread's lookups would queue on. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-    if (sqlite3_open_v2(path, &app->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL) != SQLITE_OK) {
-        db_error(app, path);
-        users_close(app);
-        return -1;
-    }
-    sqlite3_busy_timeout(app->db, 5000);
-    if (!(app->path = strdup(path)) ||
-        sqlite3_exec(app->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK)
-        return db_error(app, path);
+    sqlite3 *db = NULL;
     static const char schema[] =
         "CREATE TABLE IF NOT EXISTS users ("
         " id INTEGER PRIMARY KEY,"
@@ -144,31 +266,28 @@ int users_open(demo_app *app, const char *path) {
         " active INTEGER NOT NULL,"
         " api_key_hash TEXT UNIQUE,"
         " alt_id TEXT NOT NULL UNIQUE)";
-    if (sqlite3_exec(app->db, schema, NULL, NULL, NULL) != SQLITE_OK)
-        return db_error(app, path);
-    /* Seed a new database, in one transaction so a crash leaves none. */
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(app->db, "SELECT count(*) FROM users", -1, &st, NULL) != SQLITE_OK)
-        return db_error(app, path);
-    int empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 0;
-    sqlite3_finalize(st);
-    if (!empty)
-        return 0;
-    if (sqlite3_exec(app->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-        seed_user(app, 1, "alice", "wonderland", 1, "alice-api-key") != 0 ||
-        seed_user(app, 2, "bob", "builder", 0, "bob-api-key") != 0 ||
-        sqlite3_exec(app->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        db_error(app, "seeding");
-        sqlite3_exec(app->db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
+    int rc = -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        db_error(db, path);
+    } else {
+        sqlite3_busy_timeout(db, WRITE_BUSY_MS);
+        if (sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
+            sqlite3_exec(db, schema, NULL, NULL, NULL) != SQLITE_OK)
+            db_error(db, path);
+        else if (!(app->path = strdup(path)))
+            db_error(NULL, path);
+        else
+            rc = seed(db, path, seed_users);
     }
-    printf("clogin-demo: seeded %s with alice/wonderland and bob/builder (inactive)\n", path);
-    return 0;
+    sqlite3_close(db); /* the threads open their own (read_statement) */
+    users_db_failed = 0;
+    if (rc != 0)
+        users_close(app);
+    return rc;
 }
 
 void users_close(demo_app *app) {
-    sqlite3_close(app->db);
-    app->db = NULL;
     free(app->path);
     app->path = NULL;
 }
@@ -204,12 +323,7 @@ static int find_user(demo_app *app, const char *sql, const char *value, demo_use
             rc = SQLITE_NOMEM;
         }
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        fprintf(stderr, "clogin-demo: database: find user: %s\n",
-                sqlite3_errmsg(sqlite3_db_handle(st)));
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    return read_done(st, rc);
 }
 
 /* The lookups, as the statements' keys: each string is one statement. */
@@ -243,21 +357,22 @@ static const char dummy_hash[] =
     "$argon2id$v=19$m=65536,t=2,p=1$9Hmp53lnmBr+Y0aKn9EolQ$"
     "pGx815TK90/s5g4LkUJll/nIEkEY/ou7Y79zSDbNO2c";
 
+static const char hash_by_id_sql[] = "SELECT password_hash FROM users WHERE id = ?1";
+
 int users_check_password(demo_app *app, int64_t id, const char *password) {
     char hash[crypto_pwhash_STRBYTES] = "";
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(app->db, "SELECT password_hash FROM users WHERE id = ?1", -1, &st,
-                           NULL) != SQLITE_OK) {
-        db_error(app, "check password");
+    sqlite3_stmt *st = read_statement(app, hash_by_id_sql);
+    if (!st)
         return 0;
-    }
     sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
         const char *h = (const char *)sqlite3_column_text(st, 0);
         if (h && strlen(h) < sizeof hash)
             memcpy(hash, h, strlen(h) + 1);
     }
-    sqlite3_finalize(st);
+    if (read_done(st, rc) != 0)
+        return 0;
     int found = hash[0] != '\0';
     /* the Argon2id check takes tens of milliseconds; MHD's other threads
      * keep serving meanwhile */
@@ -276,17 +391,24 @@ int users_change_password(demo_app *app, int64_t id, const char *password,
         return -1;
     }
     new_alt_id(alt_id);
+    sqlite3 *db = open_writer(app);
+    if (!db)
+        return -1;
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(app->db,
-                           "UPDATE users SET password_hash = ?1, alt_id = ?2 WHERE id = ?3",
-                           -1, &st, NULL) != SQLITE_OK)
-        return db_error(app, "change password");
-    sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, alt_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, id);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_error(app, "change password");
+    int rc = sqlite3_prepare_v2(
+        db, "UPDATE users SET password_hash = ?1, alt_id = ?2 WHERE id = ?3", -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, alt_id, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 3, id);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+    }
+    if (rc != SQLITE_DONE) {
+        db_error(db, "change password");
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_close(db);
     return users_by_alt_id(app, alt_id, out);
 }
