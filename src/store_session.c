@@ -15,14 +15,17 @@ static const char *reason(clogin_status st) {
 }
 
 /* The record's expiry: the lifetime, and the timeouts when set. */
-static int64_t expiry(const clogin_request *r, int64_t created) {
-    const clogin__config *c = cfg(r);
-    int64_t e = r->now + c->permanent_session_lifetime;
-    if (c->session_idle_timeout && r->now + c->session_idle_timeout < e)
-        e = r->now + c->session_idle_timeout;
+static int64_t expiry_at(const clogin__config *c, int64_t now, int64_t created) {
+    int64_t e = now + c->permanent_session_lifetime;
+    if (c->session_idle_timeout && now + c->session_idle_timeout < e)
+        e = now + c->session_idle_timeout;
     if (c->session_absolute_timeout && created + c->session_absolute_timeout < e)
         e = created + c->session_absolute_timeout;
     return e;
+}
+
+static int64_t expiry(const clogin_request *r, int64_t created) {
+    return expiry_at(cfg(r), r->now, created);
 }
 
 /* ---- loading ---- */
@@ -293,14 +296,8 @@ clogin_status clogin__store_plant(const clogin_manager *m, clogin_session *s,
         st = clogin_session_to_json(s, &json, &json_len);
     if (st != CLOGIN_OK)
         return st;
-    const clogin__config *c = &m->config;
-    int64_t expires = now + c->permanent_session_lifetime;
-    if (c->session_idle_timeout && now + c->session_idle_timeout < expires)
-        expires = now + c->session_idle_timeout;
-    if (c->session_absolute_timeout && now + c->session_absolute_timeout < expires)
-        expires = now + c->session_absolute_timeout;
     clogin_store_record rec = {CLOGIN_STORE_SESSION, user_id, json, json_len, now, now,
-                               expires, "", ""};
+                               expiry_at(&m->config, now, now), "", ""};
     st = m->store.ops->save(m->store.self, id, &rec);
     clogin_free(json);
     return st;
