@@ -161,6 +161,8 @@ clogin_status clogin__store_remember_issue(clogin_request *r, const char *user_i
 clogin_status clogin__store_plant(const clogin_manager *m, clogin_session *s,
                                   const char *user_id, int64_t now,
                                   char value[CLOGIN__TOKEN_LEN + 1]);
+/* 1 and its id when the request sent a remember token that verifies. */
+int clogin__sent_remember_token(const clogin_request *r, char id[CLOGIN__TAG_LEN + 1]);
 /* Forget the remember token the request sent, if it verifies. */
 void clogin__store_remember_forget(clogin_request *r);
 

@@ -95,12 +95,8 @@ static clogin_status remember_value(clogin_request *r, const char *id, const cha
             return clogin__remember_bound_encode(m, id, auth, value);
         return clogin_remember_encode(m->signer, id, strlen(id), value, NULL);
     }
-    char token[CLOGIN__TOKEN_LEN + 1], buf[256], sent[CLOGIN__TAG_LEN + 1];
-    const char *v;
-    size_t n;
-    int have = clogin__cookie(r, m->config.remember_cookie.name, &v, &n, buf, sizeof buf) ==
-                   CLOGIN_OK &&
-               clogin__token_verify(&m->remember_keys, v, n, sent);
+    char token[CLOGIN__TOKEN_LEN + 1], sent[CLOGIN__TAG_LEN + 1];
+    int have = clogin__sent_remember_token(r, sent);
     clogin_status st;
     if (!from_session && have && !r->restored) {
         st = m->store.ops->touch(m->store.self, sent, r->now, expires);

@@ -182,12 +182,8 @@ clogin_status clogin_logout_other_sessions(clogin_request *r) {
     size_t n = 0;
     if (r->sid[0])
         keep[n++] = r->sid;
-    char buf[256], rid[CLOGIN__TAG_LEN + 1];
-    const char *value;
-    size_t len;
-    if (clogin__cookie(r, m->config.remember_cookie.name, &value, &len, buf, sizeof buf) ==
-            CLOGIN_OK &&
-        clogin__token_verify(&m->remember_keys, value, len, rid))
+    char rid[CLOGIN__TAG_LEN + 1];
+    if (clogin__sent_remember_token(r, rid))
         keep[n++] = rid;
     st = m->store.ops->remove_user(m->store.self, uid, keep, n, NULL);
     if (st != CLOGIN_OK)

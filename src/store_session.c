@@ -271,14 +271,19 @@ clogin_status clogin__store_remember_issue(clogin_request *r, const char *user_i
     return st;
 }
 
-void clogin__store_remember_forget(clogin_request *r) {
-    const clogin_manager *m = r->m;
-    char buf[256], id[CLOGIN__TAG_LEN + 1];
+int clogin__sent_remember_token(const clogin_request *r, char id[CLOGIN__TAG_LEN + 1]) {
+    char buf[256];
     const char *value;
     size_t len;
-    if (clogin__cookie(r, cfg(r)->remember_cookie.name, &value, &len, buf, sizeof buf) !=
-            CLOGIN_OK ||
-        !clogin__token_verify(&m->remember_keys, value, len, id))
+    return clogin__cookie(r, cfg(r)->remember_cookie.name, &value, &len, buf, sizeof buf) ==
+               CLOGIN_OK &&
+           clogin__token_verify(&r->m->remember_keys, value, len, id);
+}
+
+void clogin__store_remember_forget(clogin_request *r) {
+    const clogin_manager *m = r->m;
+    char id[CLOGIN__TAG_LEN + 1];
+    if (!clogin__sent_remember_token(r, id))
         return;
     clogin_status st = m->store.ops->remove(m->store.self, id);
     if (st != CLOGIN_OK)
